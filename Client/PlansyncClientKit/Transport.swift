@@ -1,0 +1,115 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import PlansyncProtocol
+import Synchronization
+
+/// The two exchanges of a sync. ``Transport`` does them over HTTP; tests may do them in process
+/// to run thousands of schedules against the real county store.
+public protocol SyncTransport: Sendable {
+    /// Sends a `PushRequest` body (JSON) and returns the server's outcomes.
+    func push(body: Data) async throws -> PushResponse
+    /// Fetches accepted operations after the cursor.
+    func pull(after cursor: Int64, limit: Int) async throws -> PullResponse
+    var bytesSent: Int { get }
+    var bytesReceived: Int { get }
+}
+
+/// Talks to the county server over HTTP, through Foundation's URLSession (libcurl on Linux).
+///
+/// Every request names the protocol version; bodies above ``Gzip/threshold`` travel compressed.
+/// Counts the bytes it sends and receives so a sync can report them.
+public final class Transport: SyncTransport {
+    public let server: URL
+    let credential: String?
+    let session: URLSession
+    private let counters = ByteCounters()
+
+    public init(server: URL, credential: String?, timeout: TimeInterval = 30) {
+        self.server = server
+        self.credential = credential
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = timeout
+        configuration.httpMaximumConnectionsPerHost = 1
+        session = URLSession(configuration: configuration)
+    }
+
+    public var bytesSent: Int { counters.sent }
+    public var bytesReceived: Int { counters.received }
+
+    public func enroll(_ request: EnrollRequest) async throws -> EnrollResponse {
+        try WireJSON.decode(EnrollResponse.self, from: await send("POST", "/v1/enroll", body: try WireJSON.encode(request)))
+    }
+
+    public func push(body: Data) async throws -> PushResponse {
+        try decode(PushResponse.self, from: await send("POST", "/v1/push", body: body))
+    }
+
+    public func pull(after cursor: Int64, limit: Int) async throws -> PullResponse {
+        try decode(PullResponse.self, from: await send("GET", "/v1/pull?after=\(cursor)&limit=\(limit)"))
+    }
+
+    public func get<T: Decodable>(_ type: T.Type, _ path: String) async throws -> T {
+        try decode(type, from: await send("GET", path))
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+        do { return try WireJSON.decode(type, from: data) } catch {
+            throw SyncFailure.badResponse("\(error)")
+        }
+    }
+
+    /// One HTTP exchange; a problem document becomes ``SyncFailure/problem(_:)``.
+    func send(_ method: String, _ path: String, body: Data? = nil) async throws -> Data {
+        guard let url = URL(string: path, relativeTo: server) else { throw SyncFailure.unreachable("bad server address \(server)") }
+        var request = URLRequest(url: url)
+        request.httpMethod = method
+        request.setValue(String(ProtocolVersion.current), forHTTPHeaderField: ProtocolVersion.header)
+        request.setValue("gzip", forHTTPHeaderField: "Accept-Encoding")
+        if let credential { request.setValue("Bearer \(credential)", forHTTPHeaderField: "Authorization") }
+        if var body {
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            if body.count >= Gzip.threshold {
+                body = Gzip.compress(body)
+                request.setValue("gzip", forHTTPHeaderField: "Content-Encoding")
+            }
+            request.httpBody = body
+            counters.add(sent: body.count)
+        }
+        let data: Data
+        let response: URLResponse
+        do {
+            (data, response) = try await session.data(for: request)
+        } catch {
+            throw SyncFailure.unreachable(error.localizedDescription)
+        }
+        guard let http = response as? HTTPURLResponse else { throw SyncFailure.badResponse("not an HTTP answer") }
+        counters.add(received: Int(http.value(forHTTPHeaderField: "Content-Length") ?? "") ?? data.count)
+        // libcurl may already have inflated the body; JSON never starts with gzip's magic bytes.
+        var payload = data
+        if data.starts(with: [0x1f, 0x8b]) {
+            do { payload = try Gzip.decompress(data) } catch { throw SyncFailure.badResponse(error.description) }
+        }
+        guard (200..<300).contains(http.statusCode) else {
+            if let problem = try? WireJSON.decode(Problem.self, from: payload) { throw SyncFailure.problem(problem) }
+            throw SyncFailure.badResponse("HTTP \(http.statusCode)")
+        }
+        return payload
+    }
+}
+
+/// Bytes on the wire, for progress and for the benchmark.
+final class ByteCounters: Sendable {
+    private let counts = Mutex((sent: 0, received: 0))
+
+    var sent: Int { counts.withLock { $0.sent } }
+    var received: Int { counts.withLock { $0.received } }
+
+    func add(sent: Int = 0, received: Int = 0) {
+        counts.withLock {
+            $0.sent += sent
+            $0.received += received
+        }
+    }
+}

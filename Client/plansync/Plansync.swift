@@ -1,0 +1,188 @@
+import ArgumentParser
+import Foundation
+import PlansyncClientKit
+import PlansyncCore
+import PlansyncProtocol
+
+/// `plansync`: the commune's client. Works offline; `plansync sync` meets the county server.
+@main
+struct Plansync: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plansync",
+        abstract: "Edit the commune's annual action plan for social services offline and sync it with the county.",
+        subcommands: [Init.self, PlanCommand.self, RowCommand.self, Sync.self, Status.self, Conflicts.self, Log.self])
+}
+
+/// Flags every command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(help: "Folder of this computer's replica (default: $PLANSYNC_DATA or ~/.plansync).")
+    var data: String?
+
+    @Flag(help: "Print machine-readable JSON instead of text.")
+    var json = false
+
+    var directory: URL {
+        if let data { return URL(fileURLWithPath: data) }
+        if let env = ProcessInfo.processInfo.environment["PLANSYNC_DATA"] { return URL(fileURLWithPath: env) }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".plansync")
+    }
+
+    /// Opens the replica. `PLANSYNC_CLOCK_OFFSET_MS` shifts this computer's clock, to reproduce a
+    /// commune PC whose clock is wrong.
+    func replica() throws -> Replica {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let offset = Int64(ProcessInfo.processInfo.environment["PLANSYNC_CLOCK_OFFSET_MS"] ?? "") ?? 0
+        return try Replica(path: directory.appendingPathComponent("replica.sqlite").path, clock: SystemClock(offsetMillis: offset))
+    }
+
+    func emit<T: Encodable>(_ value: T, text: () -> String) throws {
+        print(json ? try WireJSON.pretty(value) : text())
+    }
+}
+
+struct Init: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Enroll this computer with the county server, using the one-time token the county gave you.")
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "The county server, e.g. http://127.0.0.1:8080") var server: String
+    @Option(help: "The one-time enrollment token.") var token: String
+    @Option(help: "Your name, recorded on every edit (default: $USER).") var author: String?
+    @Option(help: "A name for this computer, shown to the county.") var label: String = ProcessInfo.processInfo.hostName
+
+    func validate() throws {
+        guard let url = URL(string: server), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+            throw ValidationError("--server must be an http(s) address such as http://127.0.0.1:8080")
+        }
+    }
+
+    func run() async throws {
+        let replica = try options.replica()
+        let answer = try await Transport(server: URL(string: server)!, credential: nil)
+            .enroll(EnrollRequest(token: token, label: label))
+        let author = author ?? ProcessInfo.processInfo.environment["USER"] ?? "inspector"
+        try replica.configure(ReplicaSettings(
+            server: server, device: answer.device, credential: answer.credential, siruta: answer.siruta,
+            uatName: answer.uatName, county: answer.county, author: author))
+        try options.emit(answer.redacted) {
+            "Enrolled as device \(answer.device) of \(answer.uatName) (SIRUTA \(answer.siruta), \(answer.county)). Edits are recorded as \(author)."
+        }
+    }
+}
+
+extension EnrollResponse {
+    /// Never print the credential: it lives only in the replica.
+    var redacted: EnrollResponse {
+        var copy = self
+        copy.credential = "(stored in the replica)"
+        return copy
+    }
+}
+
+struct Sync: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Send this computer's edits to the county and fetch everyone else's.")
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "Operations per push request.") var batch = 1000
+
+    func run() async throws {
+        let replica = try options.replica()
+        let quiet = options.json
+        let report = try await Synchronizer(replica: replica, batchSize: batch).sync { step in
+            guard !quiet else { return }
+            switch step {
+            case .pushed(let done, let remaining) where done + remaining >= 2000:
+                FileHandle.standardError.write(Data("  sent \(done) edits, \(remaining) to go\n".utf8))
+            case .pulled(let done) where done >= 2000:
+                FileHandle.standardError.write(Data("  received \(done) edits\n".utf8))
+            default: break
+            }
+        }
+        try options.emit(report) {
+            var lines = ["Synced in \(report.milliseconds) ms: sent \(report.pushed) edits (\(report.accepted) accepted), received \(report.pulled)."]
+            for item in report.rejected {
+                lines.append("  set aside: \(item.operation.id) \(item.operation.change.kind) — \(item.rejection?.message ?? "")")
+            }
+            let conflicts = (try? replica.conflicts().count) ?? 0
+            if conflicts > 0 { lines.append("\(conflicts) open conflict(s): see `plansync conflicts`.") }
+            return lines.joined(separator: "\n")
+        }
+    }
+}
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Pending edits, last sync and open conflicts.")
+    @OptionGroup var options: GlobalOptions
+
+    func run() throws {
+        let status = try options.replica().status()
+        try options.emit(status) {
+            """
+            \(status.uat) (SIRUTA \(status.siruta)), device \(status.device), server \(status.server)
+            plans: \(status.plans)
+            pending edits: \(status.pending)
+            set aside by the server: \(status.rejected)
+            open conflicts: \(status.openConflicts)
+            last sync: \(status.lastSyncAt ?? "never")
+            """
+        }
+    }
+}
+
+struct Conflicts: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Open conflicts: values that lost a concurrent edit, rows edited while removed.",
+        discussion: "Resolve one by editing the field again (plansync plan set), or keep a losing value with `--keep OPID`.")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "Only this plan (id, start of id, or year).") var plan: String?
+
+    func run() throws {
+        let replica = try options.replica()
+        let found = try replica.conflicts(plan: try plan.map { try replica.findPlan($0).id })
+        struct Item: Encodable { let plan: PlanID; let conflict: Conflict }
+        try options.emit(found.map { Item(plan: $0.plan, conflict: $0.conflict) }) {
+            if found.isEmpty { return "No open conflicts." }
+            return found.map { plan, conflict in
+                switch conflict.kind {
+                case .concurrentEdit:
+                    let current = conflict.current[0]
+                    return "\(plan) \(conflict.path): shown \(current.value) (\(current.author), \(current.id))\n"
+                        + conflict.others.map { "    also written: \($0.value) (\($0.author), \($0.id))" }.joined(separator: "\n")
+                case .editedWhileRemoved:
+                    return "\(plan) \(conflict.path): removed by \(conflict.others.map(\.author).joined(separator: ", ")) "
+                        + "but edited by \(Set(conflict.current.map(\.author)).sorted().joined(separator: ", ")) meanwhile; the row is kept. "
+                        + "Remove it again or edit it to settle."
+                }
+            }.joined(separator: "\n")
+        }
+    }
+}
+
+struct Log: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The change log: every edit, who made it, and whether the county has it.")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "Only this plan (id, start of id, or year).") var plan: String?
+    @Option(help: "At most this many entries.") var limit = 100
+
+    func run() throws {
+        let replica = try options.replica()
+        let entries = try replica.log(plan: try plan.map { try replica.findPlan($0).id }, limit: limit)
+        try options.emit(entries) {
+            entries.map { entry in
+                let op = entry.operation
+                let when = Date(timeIntervalSince1970: Double(op.hlc.wallMillis) / 1000).formatted(.iso8601)
+                let state = entry.seq.map { "#\($0)" } ?? entry.state.rawValue
+                return "\(state)\t\(when)\t\(op.author)\t\(op.id)\t\(describe(op.change))"
+                    + (entry.rejection.map { "\tset aside: \($0.message)" } ?? "")
+            }.joined(separator: "\n")
+        }
+    }
+
+    private func describe(_ change: Change) -> String {
+        switch change {
+        case .createPlan(let siruta, let year): "create plan \(year) for SIRUTA \(siruta)"
+        case .setField(let path, let value, _): "set \(path) = \(value)"
+        case .insertRow(let table, _, let fields): "add row to \(table) \(Value.object(fields))"
+        case .setRowField(let table, let row, let field, let value, _): "set \(table)[\(row)].\(field) = \(value)"
+        case .removeRow(let table, let row, _): "remove \(table)[\(row)]"
+        case .moveRow(let table, let row, _, _): "move \(table)[\(row)]"
+        }
+    }
+}

@@ -1,0 +1,84 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// The folder tree is the architecture:
+/// `Protocol/` (wire contract) ← `Sources/` (core: plan, operations, merge, rules)
+/// ← `Server/` and `Client/` (thin shells: HTTP, storage, CLI). The shells never import each other.
+let package = Package(
+    name: "plansync",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "plansync-server", targets: ["plansync-server"]),
+        .executable(name: "plansync", targets: ["plansync"]),
+        .executable(name: "plansync-bench", targets: ["plansync-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(
+            name: "PlansyncProtocol",
+            dependencies: ["CZlib"],
+            path: "Protocol/PlansyncProtocol"
+        ),
+        .target(
+            name: "PlansyncCore",
+            dependencies: ["PlansyncProtocol"],
+            path: "Sources/PlansyncCore",
+            resources: [.copy("Reference/siruta-uat.csv")]
+        ),
+        .target(
+            name: "PlansyncServerKit",
+            dependencies: [
+                "PlansyncCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Server/PlansyncServerKit"
+        ),
+        .executableTarget(
+            name: "plansync-server",
+            dependencies: [
+                "PlansyncServerKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Server/plansync-server"
+        ),
+        .target(
+            name: "PlansyncClientKit",
+            dependencies: [
+                "PlansyncCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Client/PlansyncClientKit"
+        ),
+        .executableTarget(
+            name: "plansync",
+            dependencies: [
+                "PlansyncClientKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Client/plansync"
+        ),
+        .executableTarget(
+            name: "plansync-bench",
+            dependencies: ["PlansyncServerKit", "PlansyncClientKit"],
+            path: "Benchmarks/plansync-bench"
+        ),
+        .testTarget(
+            name: "PlansyncCoreTests",
+            dependencies: ["PlansyncCore"],
+            path: "Tests/PlansyncCoreTests"
+        ),
+        .testTarget(
+            name: "PlansyncSystemTests",
+            dependencies: ["PlansyncServerKit", "PlansyncClientKit"],
+            path: "Tests/PlansyncSystemTests"
+        ),
+    ]
+)

@@ -1,0 +1,155 @@
+import Foundation
+import Hummingbird
+import Logging
+import PlansyncCore
+import PlansyncProtocol
+
+/// The sync API. Handlers stay thin: authenticate, decode, call the county store, encode.
+struct SyncRoutes: Sendable {
+    let directory: CountyDirectory
+    let logger: Logger
+
+    func register(on router: Router<some RequestContext>) {
+        router.get("/v1/health") { _, _ in
+            Self.json(Data(#"{"status":"ok"}"#.utf8), for: nil)
+        }
+        router.post("/v1/enroll") { request, context in
+            let body = try await Self.decode(EnrollRequest.self, from: request)
+            guard let token = Credential(body.token), token.kind == .enrollment,
+                  let store = try await directory.existingStore(code: token.countyCode)
+            else { throw ServerError.unknownEnrollment() }
+            let answer = try await store.enroll(token: token, label: body.label)
+            logger.info("device enrolled", metadata: ["device.id": "\(answer.device)", "uat.siruta": "\(answer.siruta)"])
+            return try Self.json(WireJSON.encode(answer), for: request)
+        }
+        router.post("/v1/push") { request, context in
+            let (store, device) = try await authenticateDevice(request)
+            let body = try await Self.decode(PushRequest.self, from: request)
+            guard body.operations.count <= PushLimits.maximumOperations else { throw ServerError.tooLarge(PushLimits.maximumOperations) }
+            let answer = try await store.push(body.operations, from: device)
+            return try Self.json(WireJSON.encode(answer), for: request)
+        }
+        router.get("/v1/pull") { request, context in
+            let (store, device) = try await authenticateDevice(request)
+            let after = try Self.integer("after", in: request, default: 0)
+            let limit = try Self.integer("limit", in: request, default: 1000)
+            guard after >= 0, (1...Int64(PushLimits.maximumPullPage)).contains(limit) else {
+                throw ServerError.badParameter("after must be ≥ 0 and limit between 1 and \(PushLimits.maximumPullPage).")
+            }
+            return Self.json(try await store.pull(for: device, after: after, limit: Int(limit)), for: request)
+        }
+        router.get("/v1/plans") { request, context in
+            let (store, principal) = try await authenticate(request)
+            let summaries = try await store.planSummaries(siruta: principal.deviceSiruta)
+            return try Self.json(WireJSON.encode(summaries), for: request)
+        }
+        router.get("/v1/plans/:id") { request, context in
+            let (_, plan) = try await authorizedPlan(request, context: context)
+            return try Self.json(WireJSON.encode(PlanView(plan)), for: request)
+        }
+        router.get("/v1/plans/:id/operations") { request, context in
+            let (store, plan) = try await authorizedPlan(request, context: context)
+            let after = try Self.integer("after", in: request, default: 0)
+            let limit = try Self.integer("limit", in: request, default: 1000)
+            guard after >= 0, (1...Int64(PushLimits.maximumPullPage)).contains(limit) else {
+                throw ServerError.badParameter("after must be ≥ 0 and limit between 1 and \(PushLimits.maximumPullPage).")
+            }
+            return Self.json(try await store.history(of: plan.id, after: after, limit: Int(limit)), for: request)
+        }
+    }
+
+    // MARK: Authentication
+
+    private func authenticate(_ request: Request) async throws -> (CountyStore, Principal) {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+            throw ServerError.missingCredential
+        }
+        guard let credential = Credential(String(header.dropFirst("Bearer ".count))),
+              let store = try await directory.existingStore(code: credential.countyCode)
+        else { throw ServerError.unknownCredential }
+        return (store, try await store.authenticate(credential))
+    }
+
+    private func authenticateDevice(_ request: Request) async throws -> (CountyStore, DeviceRecord) {
+        let (store, principal) = try await authenticate(request)
+        guard case .device(let device) = principal else {
+            throw ServerError.forbidden("Only an enrolled device pushes and pulls; the county credential reads plans (GET /v1/plans).")
+        }
+        return (store, device)
+    }
+
+    /// The plan named in the path, if the caller may read it: the county reads all its plans, a
+    /// device only its own UAT's. Another UAT's plan is reported as 403, not hidden.
+    private func authorizedPlan(_ request: Request, context: some RequestContext) async throws -> (CountyStore, PlanDocument) {
+        let (store, principal) = try await authenticate(request)
+        let id = PlanID(try context.parameters.require("id"))
+        guard let plan = try await store.plan(id) else {
+            throw ServerError.notFound("There is no plan \(id) in \(store.county.name).")
+        }
+        if let siruta = principal.deviceSiruta, siruta != plan.siruta {
+            throw ServerError.forbidden("Plan \(id) belongs to another UAT (SIRUTA \(plan.siruta)).")
+        }
+        return (store, plan)
+    }
+
+    // MARK: Bodies
+
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        var body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: PushLimits.maximumBodyBytes)
+        } catch {
+            throw ServerError.tooLarge(PushLimits.maximumOperations)
+        }
+        var data = Data(body.readBytes(length: body.readableBytes) ?? [])
+        if request.headers[.contentEncoding]?.lowercased() == "gzip" {
+            do { data = try Gzip.decompress(data) } catch { throw ServerError.malformedBody(error.description) }
+        }
+        do {
+            return try WireJSON.decode(type, from: data)
+        } catch let error as DecodingError {
+            throw ServerError.malformedBody("The body is not a valid \(T.self): \(Self.explain(error))")
+        } catch {
+            throw ServerError.malformedBody("The body is not JSON: \(error.localizedDescription)")
+        }
+    }
+
+    private static func explain(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return keys.isEmpty ? "the body" : String(keys.drop { $0 == "." })
+        }
+        switch error {
+        case .typeMismatch(let type, let context): return "\(path(context)) should be \(type). \(context.debugDescription)"
+        case .valueNotFound(let type, let context): return "\(path(context)) is missing a \(type)."
+        case .keyNotFound(let key, let context): return "\(path(context)) lacks '\(key.stringValue)'."
+        case .dataCorrupted(let context): return "\(path(context)): \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+
+    static func integer(_ name: String, in request: Request, default value: Int64) throws -> Int64 {
+        guard let text = request.uri.queryParameters[Substring(name)] else { return value }
+        guard let number = Int64(String(text)) else { throw ServerError.badParameter("\(name) must be a whole number, not '\(text)'.") }
+        return number
+    }
+
+    /// A JSON response, gzip-compressed when the client accepts it and the body is large enough.
+    static func json(_ data: Data, for request: Request?) -> Response {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        var body = data
+        if data.count >= Gzip.threshold, request?.headers[.acceptEncoding]?.contains("gzip") == true {
+            body = Gzip.compress(data)
+            headers[.contentEncoding] = "gzip"
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
+
+extension Principal {
+    /// The UAT a device is confined to; `nil` for the county, which sees every UAT.
+    var deviceSiruta: Siruta? {
+        if case .device(let device) = self { return device.siruta }
+        return nil
+    }
+}

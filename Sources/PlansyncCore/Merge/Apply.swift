@@ -1,0 +1,90 @@
+import PlansyncProtocol
+
+/// The one place an operation changes a plan, on the client and on the server alike.
+///
+/// Callers check an operation with ``OperationRules`` first and deliver operations in causal
+/// order, each once (the change log and the server's history guarantee both). Under those
+/// conditions applying the same operations in any interleaving gives the same document: that is
+/// what makes every replica converge. The property tests check it over thousands of schedules.
+extension PlanDocument {
+    /// Starts a plan from its create operation.
+    public static func created(by operation: PlanOperation) throws(Rejection) -> PlanDocument {
+        guard case .createPlan(let siruta, let year) = operation.change else {
+            throw Rejection(code: "plan-not-found", message: "Planul \(operation.plan) nu există (plan not found).")
+        }
+        return PlanDocument(creating: operation, siruta: siruta, year: year)
+    }
+
+    /// Applies one checked operation to this plan.
+    public mutating func apply(_ operation: PlanOperation) {
+        let write = { (value: Value) in
+            Write(id: operation.id, hlc: operation.hlc, author: operation.author, value: value)
+        }
+        switch operation.change {
+        case .createPlan:
+            return
+        case .setField(let path, let value, let supersedes):
+            if fields[path] == nil {
+                fields[path] = Register(write(value))
+            } else {
+                fields[path]!.apply(write(value), superseding: supersedes)
+            }
+        case .insertRow(let table, let position, let values):
+            let row = PlanRow(
+                id: operation.id, insertedBy: operation.author,
+                fields: values.mapValues { Register(write($0)) },
+                position: Register(write(.text(position))), removals: [])
+            tables[table, default: [:]][operation.id] = row
+        case .setRowField(let table, let rowID, let field, let value, let supersedes):
+            updateRow(rowID, in: table) { row in
+                if row.fields[field] == nil {
+                    row.fields[field] = Register(write(value))
+                } else {
+                    row.fields[field]!.apply(write(value), superseding: supersedes)
+                }
+                row.removals.removeAll { supersedes.contains($0.id) }
+            }
+        case .moveRow(let table, let rowID, let position, let supersedes):
+            updateRow(rowID, in: table) { row in
+                row.position.apply(write(.text(position)), superseding: supersedes)
+                row.removals.removeAll { supersedes.contains($0.id) }
+            }
+        case .removeRow(let table, let rowID, let seen):
+            updateRow(rowID, in: table) { row in
+                row.removals.removeAll { seen.contains($0.id) }
+                row.removals.append(Removal(id: operation.id, hlc: operation.hlc, author: operation.author, seen: seen))
+            }
+        }
+        version += 1
+        lastChange = max(lastChange, operation.hlc)
+    }
+
+    private mutating func updateRow(_ id: RowID, in table: String, _ change: (inout PlanRow) -> Void) {
+        guard var row = tables[table]?[id] else { return }
+        change(&row)
+        tables[table]![id] = row
+    }
+}
+
+extension PlanDocument {
+    /// Rebuilds a plan from its operations in causal order (the server's sequence order, then a
+    /// replica's own unacknowledged operations). Operations that no longer pass the rules, because
+    /// one they depended on was rejected, are returned so the caller can report them.
+    public static func replay(_ operations: [PlanOperation], schema: PlanSchema = .current) -> (document: PlanDocument?, skipped: [PlanOperation]) {
+        var document: PlanDocument?
+        var skipped: [PlanOperation] = []
+        for operation in operations {
+            do {
+                try OperationRules(schema: schema).check(operation, against: document)
+                if document == nil {
+                    document = try PlanDocument.created(by: operation)
+                } else {
+                    document!.apply(operation)
+                }
+            } catch {
+                skipped.append(operation)
+            }
+        }
+        return (document, skipped)
+    }
+}

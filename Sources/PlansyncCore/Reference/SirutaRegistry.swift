@@ -1,0 +1,83 @@
+import Foundation
+import PlansyncProtocol
+
+/// A UAT of Romania as the SIRUTA register lists it.
+public struct UAT: Hashable, Sendable, Codable {
+    public enum Kind: String, Codable, Sendable {
+        case comuna, oras, municipiu
+    }
+    public let siruta: Siruta
+    /// Upper case with diacritics, as INS writes it ("ORAȘ TÂRGU FRUMOS").
+    public let name: String
+    public let county: County
+    public let kind: Kind
+}
+
+/// A county (județ) or Bucharest, by its SIRUTA county code (Gorj is 18).
+public struct County: Hashable, Sendable, Codable, CustomStringConvertible {
+    public let code: Int
+    public let name: String
+    public init(code: Int, name: String) {
+        self.code = code
+        self.name = name
+    }
+    public var description: String { "\(name) (\(code))" }
+}
+
+/// Every UAT of Romania (3,181), from the INS SIRUTA classification shipped with plansync
+/// (`Reference/siruta-uat.csv`). An administrator can load a newer list of the same format.
+///
+/// UATs are matched by SIRUTA code, never by name: documents drop diacritics and prefixes.
+public struct SirutaRegistry: Sendable {
+    public let uats: [Siruta: UAT]
+
+    public struct LoadError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The list shipped with plansync.
+    public static let shipped: SirutaRegistry = {
+        guard let url = Bundle.module.url(forResource: "siruta-uat", withExtension: "csv"),
+              let registry = try? SirutaRegistry(contentsOf: url)
+        else { fatalError("plansync is installed without its SIRUTA list (siruta-uat.csv)") }
+        return registry
+    }()
+
+    public init(contentsOf url: URL) throws {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw LoadError(description: "cannot read the SIRUTA list \(url.path): \(error.localizedDescription)")
+        }
+        try self.init(csv: text)
+    }
+
+    /// Reads `siruta;name;county_code;county;uat_type;insse_tip` lines (a header line first).
+    public init(csv: String) throws {
+        var uats: [Siruta: UAT] = [:]
+        for (number, line) in csv.split(whereSeparator: \.isNewline).enumerated().dropFirst() {
+            let cells = line.split(separator: ";", omittingEmptySubsequences: false).map(String.init)
+            guard cells.count >= 5, let code = Int(cells[0]), let countyCode = Int(cells[2]),
+                  let kind = UAT.Kind(rawValue: cells[4])
+            else { throw LoadError(description: "SIRUTA list line \(number + 1) is not siruta;name;county_code;county;uat_type: \(line)") }
+            uats[Siruta(code)] = UAT(
+                siruta: Siruta(code), name: cells[1], county: County(code: countyCode, name: cells[3]), kind: kind)
+        }
+        guard !uats.isEmpty else { throw LoadError(description: "the SIRUTA list is empty") }
+        self.uats = uats
+    }
+
+    public subscript(siruta: Siruta) -> UAT? { uats[siruta] }
+
+    public var counties: [County] { Set(uats.values.map(\.county)).sorted { $0.code < $1.code } }
+
+    /// A county by code ("18") or name, without regard to case or diacritics ("gorj", "Neamt").
+    public func county(named text: String) -> County? {
+        if let code = Int(text) { return counties.first { $0.code == code } }
+        let wanted = Self.fold(text)
+        return counties.first { Self.fold($0.name) == wanted }
+    }
+
+    static func fold(_ text: String) -> String {
+        text.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil)
+    }
+}

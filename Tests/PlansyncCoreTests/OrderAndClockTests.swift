@@ -6,7 +6,7 @@ import Testing
 struct OrderAndClockTests {
     @Test("a key between two keys sorts strictly between them", arguments: 0..<50)
     func between(seed: UInt64) {
-        var random = SplitMix64(seed: seed)
+        var random = SeededGenerator(seed: seed)
         var keys = [OrderKey.between(nil, nil)]
         for _ in 0..<200 {
             let index = Int.random(in: 0...keys.count, using: &random)
@@ -42,15 +42,3 @@ struct OrderAndClockTests {
     }
 }
 
-/// A small deterministic generator, so a failing seed can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

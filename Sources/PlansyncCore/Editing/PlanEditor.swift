@@ -27,7 +27,8 @@ public struct PlanEditor: Sendable {
 
     public func removeRow(_ table: String, row: RowID) -> Change {
         let current = plan.row(row, in: table)
-        return .removeRow(table: table, row: row, seen: (current?.headIDs ?? []) + (current?.removals.map(\.id) ?? []))
+        let seen = Set((current?.headIDs ?? []) + (current?.removals.map(\.id) ?? []))
+        return .removeRow(table: table, row: row, seen: seen.sorted())
     }
 
     public func moveRow(_ table: String, row: RowID, after target: RowID?, atStart: Bool = false) -> Change {

@@ -52,7 +52,9 @@ extension PlanDocument {
         case .removeRow(let table, let rowID, let seen):
             updateRow(rowID, in: table) { row in
                 row.removals.removeAll { seen.contains($0.id) }
-                row.removals.append(Removal(id: operation.id, hlc: operation.hlc, author: operation.author, seen: seen))
+                // Kept sorted by id, so the same removals give the same row whatever their order.
+                let removal = Removal(id: operation.id, hlc: operation.hlc, author: operation.author, seen: seen)
+                row.removals.insert(removal, at: row.removals.firstIndex { $0.id > removal.id } ?? row.removals.endIndex)
             }
         }
         version += 1

@@ -1,0 +1,148 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Hummingbird
+import PlansyncClientKit
+import PlansyncCore
+import PlansyncProtocol
+@testable import PlansyncServerKit
+import Synchronization
+import Testing
+
+let negomir = Siruta(80980)
+let balesti = Siruta(77910)  // also in Gorj
+
+/// A fresh directory, on tmpfs when there is one (fsync there is free, so thousands of
+/// transactions stay fast while still going through SQLite's real file code).
+func temporaryDirectory(_ name: String = "plansync") throws -> URL {
+    let base = FileManager.default.fileExists(atPath: "/dev/shm") ? URL(fileURLWithPath: "/dev/shm") : FileManager.default.temporaryDirectory
+    let url = base.appendingPathComponent("\(name)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// A clock that moves 1 ms per reading, from a chosen start: deterministic schedules, and a
+/// device can be put hours off.
+final class StepClock: WallClock {
+    private let now: Mutex<Int64>
+    init(start: Int64 = 1_764_000_000_000) { now = Mutex(start) }
+    func nowMillis() -> Int64 { now.withLock { $0 += 1; return $0 } }
+}
+
+/// A county with its store, and a way to enroll replicas directly against it.
+struct TestCounty {
+    let directory: CountyDirectory
+    let store: CountyStore
+    let root: URL
+
+    init() async throws {
+        root = try temporaryDirectory("county")
+        directory = try CountyDirectory(url: root.appendingPathComponent("server"))
+        store = try await directory.open(County(code: 18, name: "GORJ")).store
+    }
+
+    /// A replica enrolled for `siruta`, without HTTP (for property tests).
+    func enrolledReplica(_ siruta: Siruta = negomir, author: String, clock: any WallClock = StepClock(), server: String = "http://127.0.0.1:1") async throws -> (Replica, DeviceRecord) {
+        let token = try await enrollmentToken(for: siruta)
+        let answer = try await store.enroll(token: Credential(token)!, label: author)
+        let replica = try Replica(path: root.appendingPathComponent("\(author)-\(answer.device).sqlite").path, clock: clock)
+        try replica.configure(ReplicaSettings(
+            server: server, device: answer.device, credential: answer.credential, siruta: answer.siruta,
+            uatName: answer.uatName, county: answer.county, author: author))
+        guard case .device(let record) = try await store.authenticate(Credential(answer.credential)!) else {
+            throw ClientError("enrolled device did not authenticate")
+        }
+        return (replica, record)
+    }
+
+    func enrollmentToken(for siruta: Siruta) async throws -> String {
+        if try await store.devices().contains(where: { $0.siruta == siruta }) {
+            return try await store.issueEnrollment(for: siruta)
+        }
+        return try await store.registerUAT(siruta).enrollmentToken
+    }
+}
+
+/// Faults a test network can inject.
+struct Faults: Sendable {
+    /// Chance that a request is lost before the server sees it.
+    var lostRequest = 0.0
+    /// Chance that the server commits but its answer is lost.
+    var lostAnswer = 0.0
+    static let none = Faults()
+}
+
+struct InjectedFault: Error {}
+
+/// The real county store behind the ``SyncTransport`` a replica syncs through, in process,
+/// with faults on demand. HTTP itself is covered by the loopback and end-to-end tests.
+final class InProcessTransport: SyncTransport {
+    let store: CountyStore
+    let device: DeviceRecord
+    private let random: Mutex<SeededGenerator>
+    private let faults: Mutex<Faults>
+
+    init(store: CountyStore, device: DeviceRecord, seed: UInt64, faults: Faults = .none) {
+        self.store = store
+        self.device = device
+        random = Mutex(SeededGenerator(seed: seed))
+        self.faults = Mutex(faults)
+    }
+
+    var bytesSent: Int { 0 }
+    var bytesReceived: Int { 0 }
+
+    func setFaults(_ new: Faults) { faults.withLock { $0 = new } }
+
+    private func roll(_ chance: KeyPath<Faults, Double>) -> Bool {
+        let threshold = faults.withLock { $0[keyPath: chance] }
+        return random.withLock { Double.random(in: 0..<1, using: &$0) } < threshold
+    }
+
+    func push(body: Data) async throws -> PushResponse {
+        if roll(\.lostRequest) { throw InjectedFault() }
+        let request = try WireJSON.decode(PushRequest.self, from: body)
+        let answer = try await store.push(request.operations, from: device)
+        if roll(\.lostAnswer) { throw InjectedFault() }
+        return answer
+    }
+
+    func pull(after cursor: Int64, limit: Int) async throws -> PullResponse {
+        if roll(\.lostRequest) { throw InjectedFault() }
+        let page = try WireJSON.decode(PullResponse.self, from: try await store.pull(for: device, after: cursor, limit: limit))
+        if roll(\.lostAnswer) { throw InjectedFault() }
+        return page
+    }
+}
+
+
+/// Runs the real HTTP server on a loopback port for the duration of `body`.
+func withServer<T: Sendable>(_ directory: CountyDirectory, _ body: @Sendable (URL) async throws -> T) async throws -> T {
+    let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+    let app = buildApplication(ServerConfiguration(host: "127.0.0.1", port: 0, directory: directory)) { port in
+        continuation.yield(port)
+    }
+    return try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask {
+            try await app.runService(gracefulShutdownSignals: [])
+            return nil
+        }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw ClientError("server did not start") }
+        let result = try await body(URL(string: "http://127.0.0.1:\(port)")!)
+        group.cancelAll()
+        return result
+    }
+}
+
+/// A raw HTTP exchange, for requests a well-behaved client would never send.
+func rawRequest(_ method: String, _ url: URL, headers: [String: String] = [:], body: Data? = nil) async throws -> (status: Int, contentType: String?, body: Data) {
+    var request = URLRequest(url: url)
+    request.httpMethod = method
+    for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+    request.httpBody = body
+    let (data, response) = try await URLSession(configuration: .ephemeral).data(for: request)
+    let http = response as! HTTPURLResponse
+    return (http.statusCode, http.value(forHTTPHeaderField: "Content-Type"), data)
+}

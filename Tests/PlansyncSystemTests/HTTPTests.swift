@@ -1,0 +1,110 @@
+import Foundation
+@testable import PlansyncClientKit
+import PlansyncCore
+import PlansyncProtocol
+@testable import PlansyncServerKit
+import Testing
+
+/// The real server on a loopback port, spoken to over real HTTP.
+@Suite("HTTP API")
+struct HTTPTests {
+    /// A county with one enrolled device of Negomir, over HTTP.
+    struct Setup {
+        let county: TestCounty
+        let url: URL
+        let replica: Replica
+        let credential: String
+
+        init(county: TestCounty, url: URL, author: String = "ana", clock: any WallClock = StepClock(), siruta: Siruta = negomir) async throws {
+            self.county = county
+            self.url = url
+            let token = try await county.enrollmentToken(for: siruta)
+            let answer = try await Transport(server: url, credential: nil).enroll(EnrollRequest(token: token, label: author))
+            replica = try Replica(path: county.root.appendingPathComponent("\(author)-\(answer.device).sqlite").path, clock: clock)
+            try replica.configure(ReplicaSettings(
+                server: url.absoluteString, device: answer.device, credential: answer.credential, siruta: answer.siruta,
+                uatName: answer.uatName, county: answer.county, author: author))
+            credential = answer.credential
+        }
+
+        func sync() async throws -> SyncReport { try await Synchronizer(replica: replica).sync() }
+
+        func headers(_ extra: [String: String] = [:]) -> [String: String] {
+            ["Authorization": "Bearer \(credential)", ProtocolVersion.header: "1", "Content-Type": "application/json"]
+                .merging(extra) { $1 }
+        }
+    }
+
+    @Test("two devices edit offline, sync, and converge with one conflict recorded on both")
+    func twoDevices() async throws {
+        let county = try await TestCounty()
+        try await withServer(county.directory) { url in
+            let ana = try await Setup(county: county, url: url, author: "ana")
+            let ion = try await Setup(county: county, url: url, author: "ion")
+            let plan = try ana.replica.createPlan(year: 2025)
+            _ = try await ana.sync()
+            _ = try await ion.sync()
+            // Offline: both change the title, each adds a row.
+            try ana.replica.set(plan.id, path: "title", to: "Planul anual 2025")
+            try ion.replica.set(plan.id, path: "title", to: "Plan de acțiune 2025")
+            try ana.replica.record(on: plan.id) { PlanEditor(plan: $0!).insertRow(into: "services", values: ["name": .text("Cantină socială")]) }
+            try ion.replica.record(on: plan.id) { PlanEditor(plan: $0!).insertRow(into: "services", values: ["name": .text("Îngrijire la domiciliu")]) }
+            _ = try await ana.sync()
+            _ = try await ion.sync()
+            _ = try await ana.sync()
+            let server = try #require(try await county.store.plan(plan.id))
+            #expect(try ana.replica.plan(plan.id) == server)
+            #expect(try ion.replica.plan(plan.id) == server)
+            #expect(server.visibleRows(of: "services").count == 2)
+            #expect(server.conflicts.map(\.path) == ["title"])
+            // The county reads it with its own credential.
+            let countyCredential = try String(contentsOf: county.directory.credentialFile(for: county.store.county), encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            let countyView = try await Transport(server: url, credential: countyCredential).get(PlanView.self, "/v1/plans/\(plan.id)")
+            #expect(countyView == PlanView(server))
+            let list = try await Transport(server: url, credential: countyCredential).get([PlanSummary].self, "/v1/plans")
+            #expect(list.map(\.id) == [plan.id] && list.first?.openConflicts == 1 && list.first?.uatName == "NEGOMIR")
+        }
+    }
+
+    @Test("the same push replayed three times, and a pull repeated, change nothing")
+    func idempotency() async throws {
+        let county = try await TestCounty()
+        try await withServer(county.directory) { url in
+            let ana = try await Setup(county: county, url: url)
+            let plan = try ana.replica.createPlan(year: 2025)
+            for index in 0..<20 { try ana.replica.set(plan.id, path: "notes", to: "nota \(index)") }
+            // A well-behaved client never records this; the server must set it aside, every time the same way.
+            var request = try WireJSON.decode(PushRequest.self, from: try ana.replica.pendingBatch(limit: 100).body)
+            let last = request.operations.last!
+            request.operations.append(PlanOperation(
+                id: OpID(device: last.id.device, counter: last.id.counter + 1), hlc: last.hlc, author: "ana", plan: plan.id,
+                change: .setField(path: "nonexistent", value: .text("x"), supersedes: [])))
+            let body = try WireJSON.encode(request)
+            var answers: [Data] = []
+            for _ in 0..<3 {
+                let answer = try await rawRequest("POST", url.appendingPathComponent("v1/push"), headers: ana.headers(), body: body)
+                #expect(answer.status == 200)
+                answers.append(answer.body)
+            }
+            #expect(answers[0] == answers[1] && answers[1] == answers[2])
+            let counts = try await county.store.counts()
+            #expect(counts.accepted == 21 && counts.rejected == 1)
+            let outcomes = try WireJSON.decode(PushResponse.self, from: answers[2]).outcomes
+            #expect(outcomes.last?.rejection?.code == "unknown-field")
+            let pulls = try await (0..<2).asyncMap { _ in
+                try await rawRequest("GET", URL(string: "\(url)/v1/pull?after=0")!, headers: ana.headers()).body
+            }
+            #expect(pulls[0] == pulls[1])
+            #expect(try await county.store.counts().accepted == 21)
+        }
+    }
+}
+
+extension Sequence {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var result: [T] = []
+        for element in self { result.append(try await transform(element)) }
+        return result
+    }
+}

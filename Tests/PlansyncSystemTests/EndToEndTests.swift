@@ -1,0 +1,212 @@
+import Foundation
+import GRDB
+@testable import PlansyncClientKit
+import PlansyncCore
+import PlansyncProtocol
+import Testing
+
+/// The built executables, next to the test bundle in `.build/<config>/`.
+enum Binaries {
+    static let directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+
+    static func url(_ name: String) throws -> URL {
+        let url = directory.appendingPathComponent(name)
+        guard FileManager.default.isExecutableFile(atPath: url.path) else {
+            throw ClientError("\(url.path) is missing: run `swift build` before `swift test` (scripts/test does).")
+        }
+        return url
+    }
+}
+
+/// One finished run of a CLI.
+struct CommandResult {
+    let status: Int32
+    let output: String
+    let errors: String
+
+    func json<T: Decodable>(_ type: T.Type) throws -> T { try WireJSON.decode(type, from: Data(output.utf8)) }
+}
+
+/// Runs a command to completion, capturing its output through files (no pipe can fill up).
+func run(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+    let scratch = try temporaryDirectory("run")
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let out = scratch.appendingPathComponent("out"), err = scratch.appendingPathComponent("err")
+    FileManager.default.createFile(atPath: out.path, contents: nil)
+    FileManager.default.createFile(atPath: err.path, contents: nil)
+    let process = Process()
+    process.executableURL = try Binaries.url(name)
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    process.standardOutput = try FileHandle(forWritingTo: out)
+    process.standardError = try FileHandle(forWritingTo: err)
+    try process.run()
+    process.waitUntilExit()
+    return CommandResult(status: process.terminationStatus,
+                         output: try String(contentsOf: out, encoding: .utf8), errors: try String(contentsOf: err, encoding: .utf8))
+}
+
+/// A real `plansync-server serve` process.
+final class ServerProcess {
+    let process = Process()
+    let port: Int
+    private let log: URL
+
+    init(data: URL, port requested: Int = 0) throws {
+        log = data.deletingLastPathComponent().appendingPathComponent("server-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.executableURL = try Binaries.url("plansync-server")
+        process.arguments = ["serve", "--data", data.path, "--port", String(requested), "--county", "Gorj"]
+        process.standardOutput = try FileHandle(forWritingTo: log)
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while true {
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            if let range = text.range(of: #"listening on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                port = Int(text[range].split(separator: ":").last!)!
+                return
+            }
+            guard Date() < deadline, process.isRunning else {
+                process.terminate()
+                throw ClientError("plansync-server did not start: \(text)")
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+    }
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    func kill9() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+@Suite("End to end (real binaries)", .serialized)
+struct EndToEndTests {
+    @Test("two commune devices edit offline, sync through a real server, converge, and show one conflict")
+    func twoClients() throws {
+        let root = try temporaryDirectory("e2e")
+        let data = root.appendingPathComponent("server")
+        let uat = try run("plansync-server", ["uat", "add", "--data", data.path, "--siruta", "80980", "--name", "Negomir", "--json"])
+        #expect(uat.status == 0, "\(uat.errors)")
+        let firstToken = try #require(try uat.json([String: AnyCodable].self)["enrollmentToken"]?.text)
+        let second = try run("plansync-server", ["device", "add", "--data", data.path, "--siruta", "80980", "--json"])
+        let secondToken = try #require(try second.json([String: String].self)["enrollmentToken"])
+        let server = try ServerProcess(data: data)
+        defer { server.stop() }
+
+        let laptop = ["--data", root.appendingPathComponent("laptop").path]
+        let desktop = ["--data", root.appendingPathComponent("desktop").path]
+        #expect(try run("plansync", ["init", "--server", server.url, "--token", firstToken, "--author", "ana"] + laptop).status == 0)
+        #expect(try run("plansync", ["init", "--server", server.url, "--token", secondToken, "--author", "ion"] + desktop).status == 0)
+        let reuse = try run("plansync", ["init", "--server", server.url, "--token", secondToken] + ["--data", root.appendingPathComponent("third").path])
+        #expect(reuse.status != 0 && reuse.errors.contains("Enrollment token already used"))
+
+        let created = try run("plansync", ["plan", "new", "--year", "2025", "--json"] + laptop)
+        let plan = try created.json(PlanView.self).id.rawValue
+        #expect(try run("plansync", ["sync"] + laptop).status == 0)
+        #expect(try run("plansync", ["sync"] + desktop).status == 0)
+
+        // Offline on both computers.
+        for edit in [
+            ["plan", "set", plan, "title", "Planul anual de acțiune 2025"],
+            ["row", "add", plan, "services", "code=8810 ID-IV", "name=Îngrijire la domiciliu", "capacity=20", "budget.local=15.000"],
+        ] { #expect(try run("plansync", edit + laptop).status == 0) }
+        for edit in [
+            ["plan", "set", plan, "title", "Plan de acțiune pentru 2025"],
+            ["plan", "set", plan, "context.consultation", "nu este cazul"],
+            ["row", "add", plan, "actions", "activity=Informarea populației", "termen=Permanent"],
+        ] { #expect(try run("plansync", edit + desktop).status == 0) }
+        let bad = try run("plansync", ["plan", "set", plan, "capacity", "12"] + desktop)
+        #expect(bad.status != 0 && bad.errors.contains("no field 'capacity'"))
+        #expect(try run("plansync", ["status", "--json"] + desktop).json(ReplicaStatus.self).pending == 3)
+
+        for side in [laptop, desktop, laptop] { #expect(try run("plansync", ["sync"] + side).status == 0) }
+
+        let onLaptop = try run("plansync", ["plan", "show", plan, "--json"] + laptop).json(PlanView.self)
+        let onDesktop = try run("plansync", ["plan", "show", plan, "--json"] + desktop).json(PlanView.self)
+        let onServer = try run("plansync-server", ["plan", plan, "--data", data.path, "--json"]).json(PlanView.self)
+        #expect(onLaptop == onDesktop && onDesktop == onServer)
+        #expect(onServer.tables.first { $0.name == "services" }?.totals["budget.local"] == 15_000)
+        #expect(onServer.fields["context.consultation"] == .text("nu este cazul"))
+        let conflicts = try run("plansync", ["conflicts"] + laptop)
+        #expect(conflicts.output.contains("title") && conflicts.output.contains("also written"))
+        #expect(onServer.conflicts.count == 1)
+        let list = try run("plansync-server", ["plans", "--data", data.path])
+        #expect(list.output.contains("NEGOMIR") && list.output.contains("1 conflict"))
+    }
+
+    @Test("kill -9 the server in the middle of a 10,000-operation push: after a restart every operation is there exactly once")
+    func crashMidPush() throws {
+        let root = try temporaryDirectory("crash")
+        let data = root.appendingPathComponent("server")
+        let token = try #require(try run("plansync-server", ["uat", "add", "--data", data.path, "--siruta", "80980", "--json"])
+            .json([String: AnyCodable].self)["enrollmentToken"]?.text)
+        var server = try ServerProcess(data: data)
+        let clientData = root.appendingPathComponent("client")
+        #expect(try run("plansync", ["init", "--server", server.url, "--token", token, "--author", "ana", "--data", clientData.path]).status == 0)
+
+        // 10,000 edits recorded offline through the replica's own API, on the client's file.
+        let replica = try Replica(path: clientData.appendingPathComponent("replica.sqlite").path)
+        let plan = try replica.createPlan(year: 2025)
+        for index in 1...10_000 {
+            let field = ["title", "notes", "context.consultation", "preparedBy"][index % 4]
+            try replica.record(on: plan.id) { PlanEditor(plan: $0!).setField(field, to: .text("edit \(index)")) }
+        }
+        #expect(try replica.pendingCount() == 10_001)
+
+        let sync = Process()
+        sync.executableURL = try Binaries.url("plansync")
+        sync.arguments = ["sync", "--batch", "50", "--data", clientData.path]
+        sync.standardOutput = FileHandle.nullDevice
+        sync.standardError = FileHandle.nullDevice
+        try sync.run()
+        let history = try DatabaseQueue(path: data.appendingPathComponent("county-18.sqlite").path, configuration: {
+            var configuration = Configuration()
+            configuration.readonly = true
+            return configuration
+        }())
+        var acceptedAtKill = 0
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            acceptedAtKill = try history.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM operation") ?? 0 }
+            if acceptedAtKill >= 2_000 { break }
+            Thread.sleep(forTimeInterval: 0.002)
+        }
+        server.kill9()
+        sync.waitUntilExit()
+        #expect(acceptedAtKill > 0 && acceptedAtKill < 10_001, "the server must die mid-push (had \(acceptedAtKill))")
+        #expect(sync.terminationStatus != 0, "the interrupted sync reports failure")
+
+        server = try ServerProcess(data: data, port: server.port)
+        defer { server.stop() }
+        let again = try run("plansync", ["sync", "--data", clientData.path])
+        #expect(again.status == 0, "\(again.errors)")
+
+        let (total, distinct) = try history.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM operation") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT count(DISTINCT device || '.' || counter) FROM operation") ?? 0)
+        }
+        #expect(total == 10_001 && distinct == 10_001)
+        let status = try run("plansync", ["status", "--json", "--data", clientData.path]).json(ReplicaStatus.self)
+        #expect(status.pending == 0 && status.rejected == 0)
+        let local = try run("plansync", ["plan", "show", plan.id.rawValue, "--json", "--data", clientData.path]).json(PlanView.self)
+        let remote = try run("plansync-server", ["plan", plan.id.rawValue, "--data", data.path, "--json"]).json(PlanView.self)
+        #expect(local == remote && remote.version == 10_001)
+    }
+}
+
+/// Decodes any JSON value (for loosely typed CLI answers).
+struct AnyCodable: Decodable {
+    let text: String?
+    init(from decoder: any Decoder) throws {
+        text = try? decoder.singleValueContainer().decode(String.self)
+    }
+}

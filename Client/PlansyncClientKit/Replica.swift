@@ -173,7 +173,7 @@ public final class Replica: Sendable {
             try Self.save(next, in: db)
             try db.execute(sql: """
                 INSERT INTO operation (device, counter, plan, body, state, recorded_at) VALUES (?, ?, ?, ?, 'pending', ?)
-                """, arguments: [id.device.rawValue, id.counter, operation.plan.rawValue, try WireJSON.encode(operation), Self.now()])
+                """, arguments: [id.device.rawValue, id.counter, operation.plan.rawValue, operation.canonicalJSON, Self.now()])
             try Self.setSetting("hlc", String(hlc.rawValue), in: db)
             return next
         }

@@ -39,15 +39,17 @@ public final class Transport: SyncTransport {
     public var bytesReceived: Int { counters.received }
 
     public func enroll(_ request: EnrollRequest) async throws -> EnrollResponse {
-        try WireJSON.decode(EnrollResponse.self, from: await send("POST", "/v1/enroll", body: try WireJSON.encode(request)))
+        try WireJSON.decode(EnrollResponse.self, from: await send("POST", APIRoute.enroll.rawValue, body: try WireJSON.encode(request)))
     }
 
     public func push(body: Data) async throws -> PushResponse {
-        try decode(PushResponse.self, from: await send("POST", "/v1/push", body: body))
+        let data = try await send("POST", APIRoute.push.rawValue, body: body)
+        do { return try PushResponse.read(data) } catch { throw SyncFailure.badResponse(error.description) }
     }
 
     public func pull(after cursor: Int64, limit: Int) async throws -> PullResponse {
-        try decode(PullResponse.self, from: await send("GET", "/v1/pull?after=\(cursor)&limit=\(limit)"))
+        let data = try await send("GET", "\(APIRoute.pull.rawValue)?after=\(cursor)&limit=\(limit)")
+        do { return try PullResponse.read(data) } catch { throw SyncFailure.badResponse(error.description) }
     }
 
     public func get<T: Decodable>(_ type: T.Type, _ path: String) async throws -> T {

@@ -58,42 +58,13 @@ extension PlanOperation: Codable {
         case id, hlc, by, plan, op, siruta, year, path, value, over, table, pos, values, row, field, seen
     }
 
+    /// Decoding goes through the same mapping as the fast readers (``PushRequest/read(_:)``).
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: Key.self)
-        id = try c.decode(OpID.self, forKey: .id)
-        hlc = try c.decode(HLCTimestamp.self, forKey: .hlc)
-        author = try c.decode(String.self, forKey: .by)
-        plan = try c.decode(PlanID.self, forKey: .plan)
-        let kind = try c.decode(String.self, forKey: .op)
-        switch kind {
-        case "create":
-            change = .createPlan(siruta: try c.decode(Siruta.self, forKey: .siruta), year: try c.decode(Int.self, forKey: .year))
-        case "set":
-            change = .setField(
-                path: try c.decode(String.self, forKey: .path), value: try c.decode(Value.self, forKey: .value),
-                supersedes: try c.decodeIfPresent([OpID].self, forKey: .over) ?? [])
-        case "insert":
-            change = .insertRow(
-                table: try c.decode(String.self, forKey: .table), position: try c.decode(String.self, forKey: .pos),
-                fields: try c.decodeIfPresent([String: Value].self, forKey: .values) ?? [:])
-        case "update":
-            change = .setRowField(
-                table: try c.decode(String.self, forKey: .table), row: try c.decode(RowID.self, forKey: .row),
-                field: try c.decode(String.self, forKey: .field), value: try c.decode(Value.self, forKey: .value),
-                supersedes: try c.decodeIfPresent([OpID].self, forKey: .over) ?? [])
-        case "remove":
-            change = .removeRow(
-                table: try c.decode(String.self, forKey: .table), row: try c.decode(RowID.self, forKey: .row),
-                seen: try c.decodeIfPresent([OpID].self, forKey: .seen) ?? [])
-        case "move":
-            change = .moveRow(
-                table: try c.decode(String.self, forKey: .table), row: try c.decode(RowID.self, forKey: .row),
-                position: try c.decode(String.self, forKey: .pos),
-                supersedes: try c.decodeIfPresent([OpID].self, forKey: .over) ?? [])
-        default:
-            throw DecodingError.dataCorruptedError(
-                forKey: .op, in: c,
-                debugDescription: "unknown operation '\(kind)'; expected create, set, insert, update, remove or move")
+        let path = decoder.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        do {
+            try self.init(json: try JSONValue(from: decoder), path: path.isEmpty ? "operation" : String(path.drop { $0 == "." }))
+        } catch let error as WireFormatError {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
         }
     }
 

@@ -70,7 +70,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
 /// Refuses requests that do not name a protocol version this server speaks, before any work.
 struct ProtocolVersionMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if request.uri.path == "/v1/health" { return try await next(request, context) }
+        if request.uri.path == APIRoute.health.rawValue { return try await next(request, context) }
         let wanted = ProtocolVersion.header.lowercased()
         let sent = request.headers.first { $0.name.canonicalName == wanted }?.value
         guard let sent, let version = Int(sent), ProtocolVersion.supported.contains(version) else {

@@ -10,10 +10,10 @@ struct SyncRoutes: Sendable {
     let logger: Logger
 
     func register(on router: Router<some RequestContext>) {
-        router.get("/v1/health") { _, _ in
+        router.get(RouterPath(APIRoute.health.routerPath)) { _, _ in
             Self.json(Data(#"{"status":"ok"}"#.utf8), for: nil)
         }
-        router.post("/v1/enroll") { request, context in
+        router.post(RouterPath(APIRoute.enroll.routerPath)) { request, context in
             let body = try await Self.decode(EnrollRequest.self, from: request)
             guard let token = Credential(body.token), token.kind == .enrollment,
                   let store = try await directory.existingStore(code: token.countyCode)
@@ -22,14 +22,17 @@ struct SyncRoutes: Sendable {
             logger.info("device enrolled", metadata: ["device.id": "\(answer.device)", "uat.siruta": "\(answer.siruta)"])
             return try Self.json(WireJSON.encode(answer), for: request)
         }
-        router.post("/v1/push") { request, context in
+        router.post(RouterPath(APIRoute.push.routerPath)) { request, context in
             let (store, device) = try await authenticateDevice(request)
-            let body = try await Self.decode(PushRequest.self, from: request)
+            let body: PushRequest
+            do { body = try PushRequest.read(try await Self.body(of: request)) } catch let error as WireFormatError {
+                throw ServerError.malformedBody("The body is not a valid push: \(error.description).")
+            }
             guard body.operations.count <= PushLimits.maximumOperations else { throw ServerError.tooLarge(PushLimits.maximumOperations) }
             let answer = try await store.push(body.operations, from: device)
             return try Self.json(WireJSON.encode(answer), for: request)
         }
-        router.get("/v1/pull") { request, context in
+        router.get(RouterPath(APIRoute.pull.routerPath)) { request, context in
             let (store, device) = try await authenticateDevice(request)
             let after = try Self.integer("after", in: request, default: 0)
             let limit = try Self.integer("limit", in: request, default: 1000)
@@ -38,16 +41,16 @@ struct SyncRoutes: Sendable {
             }
             return Self.json(try await store.pull(for: device, after: after, limit: Int(limit)), for: request)
         }
-        router.get("/v1/plans") { request, context in
+        router.get(RouterPath(APIRoute.plans.routerPath)) { request, context in
             let (store, principal) = try await authenticate(request)
             let summaries = try await store.planSummaries(siruta: principal.deviceSiruta)
             return try Self.json(WireJSON.encode(summaries), for: request)
         }
-        router.get("/v1/plans/:id") { request, context in
+        router.get(RouterPath(APIRoute.plan.routerPath)) { request, context in
             let (_, plan) = try await authorizedPlan(request, context: context)
             return try Self.json(WireJSON.encode(PlanView(plan)), for: request)
         }
-        router.get("/v1/plans/:id/operations") { request, context in
+        router.get(RouterPath(APIRoute.planOperations.routerPath)) { request, context in
             let (store, plan) = try await authorizedPlan(request, context: context)
             let after = try Self.integer("after", in: request, default: 0)
             let limit = try Self.integer("limit", in: request, default: 1000)
@@ -95,6 +98,18 @@ struct SyncRoutes: Sendable {
     // MARK: Bodies
 
     static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        let data = try await body(of: request)
+        do {
+            return try WireJSON.decode(type, from: data)
+        } catch let error as DecodingError {
+            throw ServerError.malformedBody("The body is not a valid \(T.self): \(Self.explain(error))")
+        } catch {
+            throw ServerError.malformedBody("The body is not JSON: \(error.localizedDescription)")
+        }
+    }
+
+    /// The request body, inflated when it came gzip-compressed.
+    static func body(of request: Request) async throws -> Data {
         var body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: PushLimits.maximumBodyBytes)
@@ -105,13 +120,7 @@ struct SyncRoutes: Sendable {
         if request.headers[.contentEncoding]?.lowercased() == "gzip" {
             do { data = try Gzip.decompress(data) } catch { throw ServerError.malformedBody(error.description) }
         }
-        do {
-            return try WireJSON.decode(type, from: data)
-        } catch let error as DecodingError {
-            throw ServerError.malformedBody("The body is not a valid \(T.self): \(Self.explain(error))")
-        } catch {
-            throw ServerError.malformedBody("The body is not JSON: \(error.localizedDescription)")
-        }
+        return data
     }
 
     private static func explain(_ error: DecodingError) -> String {

@@ -201,8 +201,17 @@ public final class CountyStore: Sendable {
             var outcomes: [PushOutcome] = []
             outcomes.reserveCapacity(operations.count)
             try db.inTransaction {
-                let accepted = try db.cachedStatement(sql: "SELECT seq FROM operation WHERE device = ? AND counter = ?")
-                let rejected = try db.cachedStatement(sql: "SELECT code, message FROM rejection WHERE device = ? AND counter = ?")
+                // What this batch's counters already got: one range query each instead of two
+                // probes per operation (a repeated batch is the common retry).
+                let counters = operations.map(\.id.counter)
+                let range: StatementArguments = [device.id.rawValue, counters.min() ?? 0, counters.max() ?? 0]
+                var known: [Int64: PushOutcome] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT counter, seq FROM operation WHERE device = ? AND counter BETWEEN ? AND ?", arguments: range) {
+                    known[row["counter"]] = .accepted(OpID(device: device.id, counter: row["counter"]), seq: row["seq"])
+                }
+                for row in try Row.fetchAll(db, sql: "SELECT counter, code, message FROM rejection WHERE device = ? AND counter BETWEEN ? AND ?", arguments: range) {
+                    known[row["counter"]] = .rejected(OpID(device: device.id, counter: row["counter"]), Rejection(code: row["code"], message: row["message"]))
+                }
                 let insert = try db.cachedStatement(sql: """
                     INSERT INTO operation (device, counter, plan, siruta, hlc, author, kind, body, received_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -214,38 +223,34 @@ public final class CountyStore: Sendable {
                     guard operation.id.device == device.id else {
                         throw ServerError.forbidden("Operation \(operation.id) was made by another device; a device pushes only its own operations.")
                     }
+                    if let outcome = known[operation.id.counter] {
+                        outcomes.append(outcome)
+                        continue
+                    }
                     let key: StatementArguments = [device.id.rawValue, operation.id.counter]
-                    if let seq = try Int64.fetchOne(accepted, arguments: key) {
-                        outcomes.append(.accepted(operation.id, seq: seq))
+                    if touched[operation.plan] == nil, let stored = try self.document(operation.plan, in: db) {
+                        touched[operation.plan] = stored
+                    }
+                    let verdict = try Self.check(operation, from: device, against: touched[operation.plan], rules: self.rules)
+                    let body = operation.canonicalJSON
+                    if let rejection = verdict {
+                        try reject.execute(arguments: key + [operation.plan.rawValue, rejection.code, rejection.message, body, now])
+                        known[operation.id.counter] = .rejected(operation.id, rejection)
+                        outcomes.append(known[operation.id.counter]!)
                         continue
                     }
-                    if let row = try Row.fetchOne(rejected, arguments: key) {
-                        outcomes.append(.rejected(operation.id, Rejection(code: row["code"], message: row["message"])))
-                        continue
+                    // Applied in place: the document is not copied per operation.
+                    if touched[operation.plan] == nil {
+                        touched[operation.plan] = try PlanDocument.created(by: operation)
+                    } else {
+                        touched[operation.plan]!.apply(operation)
                     }
-                    let plan = try touched[operation.plan] ?? self.document(operation.plan, in: db)
-                    if let plan, plan.siruta != device.siruta {
-                        throw ServerError.forbidden("Plan \(plan.id) belongs to another UAT (SIRUTA \(plan.siruta)); this device may only change plans of SIRUTA \(device.siruta).")
-                    }
-                    if case .createPlan(let siruta, _) = operation.change, siruta != device.siruta {
-                        throw ServerError.forbidden("This device may only create plans of SIRUTA \(device.siruta), not \(siruta).")
-                    }
-                    let body = try WireJSON.encode(operation)
-                    do {
-                        try self.rules.check(operation, against: plan)
-                    } catch let error as Rejection {
-                        try reject.execute(arguments: key + [operation.plan.rawValue, error.code, error.message, body, now])
-                        outcomes.append(.rejected(operation.id, error))
-                        continue
-                    }
-                    var next = try plan ?? PlanDocument.created(by: operation)
-                    if plan != nil { next.apply(operation) }
-                    touched[operation.plan] = next
                     try insert.execute(arguments: key + [
                         operation.plan.rawValue, device.siruta.rawValue, operation.hlc.rawValue, operation.author,
                         operation.change.kind, body, now,
                     ])
-                    outcomes.append(.accepted(operation.id, seq: db.lastInsertedRowID))
+                    known[operation.id.counter] = .accepted(operation.id, seq: db.lastInsertedRowID)
+                    outcomes.append(known[operation.id.counter]!)
                 }
                 let lastSeq = outcomes.compactMap(\.seq).max() ?? 0
                 for (id, plan) in touched {
@@ -263,6 +268,23 @@ public final class CountyStore: Sendable {
             // Committed: only now may other requests see the new documents.
             self.cache.withLock { cache in cache.merge(touched) { $1 } }
             return PushResponse(outcomes: outcomes)
+        }
+    }
+
+    /// Authorisation first (throws, refusing the whole push), then the shared rules (a rejection
+    /// to record and report).
+    private static func check(_ operation: PlanOperation, from device: DeviceRecord, against plan: PlanDocument?, rules: OperationRules) throws -> Rejection? {
+        if let plan, plan.siruta != device.siruta {
+            throw ServerError.forbidden("Plan \(plan.id) belongs to another UAT (SIRUTA \(plan.siruta)); this device may only change plans of SIRUTA \(device.siruta).")
+        }
+        if case .createPlan(let siruta, _) = operation.change, siruta != device.siruta {
+            throw ServerError.forbidden("This device may only create plans of SIRUTA \(device.siruta), not \(siruta).")
+        }
+        do {
+            try rules.check(operation, against: plan)
+            return nil
+        } catch {
+            return error
         }
     }
 

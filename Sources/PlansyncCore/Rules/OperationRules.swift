@@ -1,4 +1,3 @@
-import Foundation
 import PlansyncProtocol
 
 /// The acceptance rules for an operation, in one place: the client checks an edit with them before
@@ -15,7 +14,7 @@ public struct OperationRules: Sendable {
 
     /// Checks `operation` against the plan as it stands (`nil` when the plan does not exist yet).
     public func check(_ operation: PlanOperation, against plan: PlanDocument?) throws(Rejection) {
-        guard !operation.author.trimmingCharacters(in: CharacterSet.whitespaces).isEmpty else {
+        guard !operation.author.allSatisfy(\.isWhitespace) else {
             throw Rejection(code: "author-missing", message: "Operația nu are autor (operation has no author).")
         }
         if case .createPlan(_, let year) = operation.change {

@@ -36,9 +36,17 @@ public struct TableSchema: Sendable {
     /// Columns in display order.
     public let columns: [(name: String, kind: ValueKind)]
     /// Amount columns summed into the totals row (derived, never stored or merged).
-    public var totalled: [String] { columns.filter { $0.kind == .amount }.map(\.name) }
+    public let totalled: [String]
+    private let kinds: [String: ValueKind]
 
-    public func kind(of column: String) -> ValueKind? { columns.first { $0.name == column }?.kind }
+    public init(title: String, columns: [(name: String, kind: ValueKind)]) {
+        self.title = title
+        self.columns = columns
+        totalled = columns.filter { $0.kind == .amount }.map(\.name)
+        kinds = Dictionary(uniqueKeysWithValues: columns.map { ($0.name, $0.kind) })
+    }
+
+    public func kind(of column: String) -> ValueKind? { kinds[column] }
 }
 
 /// The fields and tables a plan has, as data: the rules check operations against it, the CLI and
@@ -46,11 +54,23 @@ public struct TableSchema: Sendable {
 /// break older plans.
 public struct PlanSchema: Sendable {
     public let template: String
+    /// Fields and tables in the template's order (for listing and rendering).
     public let fields: [(path: String, kind: ValueKind)]
     public let tables: [(name: String, table: TableSchema)]
+    // Lookups by name: the rules consult them for every operation.
+    private let fieldKinds: [String: ValueKind]
+    private let tablesByName: [String: TableSchema]
 
-    public func kind(ofField path: String) -> ValueKind? { fields.first { $0.path == path }?.kind }
-    public func table(_ name: String) -> TableSchema? { tables.first { $0.name == name }?.table }
+    public init(template: String, fields: [(path: String, kind: ValueKind)], tables: [(name: String, table: TableSchema)]) {
+        self.template = template
+        self.fields = fields
+        self.tables = tables
+        fieldKinds = Dictionary(uniqueKeysWithValues: fields.map { ($0.path, $0.kind) })
+        tablesByName = Dictionary(uniqueKeysWithValues: tables.map { ($0.name, $0.table) })
+    }
+
+    public func kind(ofField path: String) -> ValueKind? { fieldKinds[path] }
+    public func table(_ name: String) -> TableSchema? { tablesByName[name] }
 
     private static let budget: [(name: String, kind: ValueKind)] = [
         ("budget.local", .amount), ("budget.county", .amount), ("budget.state", .amount),

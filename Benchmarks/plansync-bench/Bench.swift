@@ -1,0 +1,224 @@
+import Foundation
+import GRDB
+import PlansyncClientKit
+import PlansyncCore
+import PlansyncProtocol
+import PlansyncServerKit
+
+/// `plansync-bench`: the sync figures of the README, measured on this machine in release mode.
+///
+/// Starts the real `plansync-server` binary (built beside this one) on a loopback port with its
+/// SQLite files on disk (durable commits, as in production), drives real replicas through
+/// URLSession, and measures raw SQLite on the same rows in the same run for comparison.
+@main
+struct Bench {
+    static func main() async throws {
+        let arguments = CommandLine.arguments.dropFirst()
+        let root = URL(fileURLWithPath: arguments.first ?? FileManager.default.temporaryDirectory.path)
+            .appendingPathComponent("plansync-bench-\(ProcessInfo.processInfo.processIdentifier)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        print("plansync-bench — data in \(root.path) (on disk, synchronous=FULL)\n")
+
+        let directory = try CountyDirectory(url: root.appendingPathComponent("server"))
+        let gorj = try await directory.open(County(code: 18, name: "GORJ")).store
+        let server = try ServerProcess(data: directory.url)
+        defer { server.stop() }
+
+        var writer = try await Device.enroll("writer", county: gorj, server: server.url, root: root)
+        let reader = try await Device.enroll("reader", county: gorj, server: server.url, root: root)
+        let plan = try writer.replica.createPlan(year: 2025)
+        for index in 0..<50 {
+            try writer.replica.record(on: plan.id) {
+                PlanEditor(plan: $0!).insertRow(into: "actions", values: ["activity": .text("Activitatea \(index)")])
+            }
+        }
+        _ = try await writer.sync()
+        _ = try await reader.sync()
+
+        // 1. A durable push of 10,000 operations in batches of 1,000.
+        try writer.edits(10_000, on: plan.id)
+        let push = try await writer.sync(batch: 1_000)
+        let pushRate = Double(push.pushed) / (Double(push.milliseconds) / 1000)
+        report("push 10,000 ops (batches of 1,000)", "\(push.milliseconds) ms", String(format: "%.0f ops/s", pushRate), target: "≥ 100,000 ops/s")
+
+        // Memory of both sides during a 10,000-operation sync: the reader pulls them all.
+        let pull = try await reader.sync(page: 1_000)
+        let pullRate = Double(pull.pulled) / (Double(pull.milliseconds) / 1000)
+        report("pull 10,000 ops (pages of 1,000)", "\(pull.milliseconds) ms", String(format: "%.0f ops/s", pullRate), target: "")
+        report("server peak memory (VmHWM)", megabytes(server.peakMemoryKB()), "", target: "≤ 100 MB")
+        report("client peak memory (VmHWM, bench process)", megabytes(peakMemoryOf(pid: nil)), "", target: "≤ 100 MB")
+
+        // 2. Pulling 100 new operations.
+        var pullTimes: [Double] = []
+        for _ in 0..<20 {
+            try writer.edits(100, on: plan.id)
+            _ = try await writer.sync()
+            let started = ContinuousClock.now
+            let synced = try await reader.sync()
+            precondition(synced.pulled == 100)
+            pullTimes.append(milliseconds(since: started))
+        }
+        report("sync pulling 100 new ops (median of 20)", String(format: "%.2f ms", median(pullTimes)), "", target: "≤ 10 ms")
+
+        // 3. A sync with nothing new, and a one-edit sync.
+        var emptyTimes: [Double] = []
+        for _ in 0..<100 {
+            let started = ContinuousClock.now
+            _ = try await reader.sync()
+            emptyTimes.append(milliseconds(since: started))
+        }
+        report("sync with nothing new (median of 100)", String(format: "%.2f ms", median(emptyTimes)), "", target: "≤ 2 ms")
+        var oneEditTimes: [Double] = []
+        for _ in 0..<50 {
+            try writer.edits(1, on: plan.id)
+            let started = ContinuousClock.now
+            _ = try await writer.sync()
+            oneEditTimes.append(milliseconds(since: started))
+        }
+        report("one-edit sync, durable (median of 50)", String(format: "%.2f ms", median(oneEditTimes)), "", target: "")
+
+        // 4. Bytes on the wire per operation, batches of 100.
+        try writer.edits(1_000, on: plan.id)
+        let loopbackBefore = loopbackBytes()
+        let small = try await writer.sync(batch: 100)
+        let loopback = loopbackBytes() - loopbackBefore
+        report("HTTP bodies per op (batches of 100)", String(format: "%.1f B", Double(small.bytesSent + small.bytesReceived) / 1_000),
+               "sent \(small.bytesSent) B, received \(small.bytesReceived) B", target: "≤ 60 B")
+        report("loopback bytes per op incl. HTTP and TCP/IP headers", String(format: "%.1f B", Double(loopback) / 1_000), "", target: "")
+
+        // 5. Raw SQLite on the same rows, for comparison.
+        let rawRate = try rawSQLite(rows: 10_000, batch: 1_000, at: root.appendingPathComponent("raw.sqlite"), like: gorj)
+        report("raw SQLite, same rows, 1,000-row transactions", String(format: "%.0f rows/s", rawRate), "", target: "")
+    }
+
+    static func report(_ what: String, _ value: String, _ detail: String, target: String) {
+        let padded = what.padding(toLength: 52, withPad: " ", startingAt: 0)
+        print("\(padded) \(value.padding(toLength: 14, withPad: " ", startingAt: 0)) \(detail.padding(toLength: 34, withPad: " ", startingAt: 0)) \(target.isEmpty ? "" : "target \(target)")")
+    }
+
+    static func milliseconds(since start: ContinuousClock.Instant) -> Double {
+        Double((ContinuousClock.now - start) / .microseconds(1)) / 1000
+    }
+
+    static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
+    static func megabytes(_ kilobytes: Int) -> String { String(format: "%.1f MB", Double(kilobytes) / 1024) }
+
+    /// Inserts the bodies the server stored, in the same table shape, with nothing else around.
+    static func rawSQLite(rows: Int, batch: Int, at url: URL, like store: CountyStore) throws -> Double {
+        let source = try DatabaseQueue(path: store.path)
+        let bodies = try source.read { try Data.fetchAll($0, sql: "SELECT body FROM operation ORDER BY seq LIMIT ?", arguments: [rows]) }
+        var configuration = Configuration()
+        configuration.prepareDatabase { try $0.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL") }
+        let database = try DatabaseQueue(path: url.path, configuration: configuration)
+        try database.write {
+            try $0.execute(sql: "CREATE TABLE operation (seq INTEGER PRIMARY KEY, device TEXT, counter INTEGER, body BLOB, UNIQUE (device, counter))")
+        }
+        let started = ContinuousClock.now
+        for start in stride(from: 0, to: bodies.count, by: batch) {
+            try database.write { db in
+                let insert = try db.cachedStatement(sql: "INSERT INTO operation (device, counter, body) VALUES (?, ?, ?)")
+                for index in start..<min(start + batch, bodies.count) {
+                    try insert.execute(arguments: ["raw", index, bodies[index]])
+                }
+            }
+        }
+        return Double(bodies.count) / (milliseconds(since: started) / 1000)
+    }
+}
+
+/// One enrolled replica and its synchronizer.
+struct Device {
+    let replica: Replica
+    let transport: Transport
+    private var random = SeededGenerator(seed: 7)
+
+    static func enroll(_ name: String, county: CountyStore, server: String, root: URL) async throws -> Device {
+        let token: String
+        if try await county.devices().isEmpty {
+            token = try await county.registerUAT(Siruta(80980)).enrollmentToken
+        } else {
+            token = try await county.issueEnrollment(for: Siruta(80980))
+        }
+        let transport = Transport(server: URL(string: server)!, credential: nil)
+        let answer = try await transport.enroll(EnrollRequest(token: token, label: name))
+        let replica = try Replica(path: root.appendingPathComponent("\(name).sqlite").path)
+        try replica.configure(ReplicaSettings(
+            server: server, device: answer.device, credential: answer.credential, siruta: answer.siruta,
+            uatName: answer.uatName, county: answer.county, author: name))
+        return Device(replica: replica, transport: Transport(server: URL(string: server)!, credential: answer.credential))
+    }
+
+    func sync(batch: Int = 1_000, page: Int = 1_000) async throws -> SyncReport {
+        try await Synchronizer(replica: replica, transport: transport, batchSize: batch, pageSize: page).sync()
+    }
+
+    /// Edits of the kinds a clerk makes most: cells of existing rows and plan fields.
+    mutating func edits(_ count: Int, on plan: PlanID) throws {
+        for _ in 0..<count {
+            let pick = Int.random(in: 0..<4, using: &random)
+            let number = Int64.random(in: 0...90_000, using: &random)
+            try replica.record(on: plan) { current in
+                let editor = PlanEditor(plan: current!)
+                let rows = current!.visibleRows(of: "actions")
+                let row = rows[Int(number) % rows.count].id
+                switch pick {
+                case 0: return editor.setField("notes", to: .text("Observație \(number)"))
+                case 1: return editor.setRowField("actions", row: row, field: "termen", to: .text(["Permanent", "Anual", "Semestrial"][Int(number) % 3]))
+                default: return editor.setRowField("actions", row: row, field: "indicator", to: .text("\(number) beneficiari"))
+                }
+            }
+        }
+    }
+}
+
+/// The real server binary, built beside this one.
+final class ServerProcess {
+    let process = Process()
+    let url: String
+
+    init(data: URL) throws {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent("plansync-server")
+        let log = data.appendingPathComponent("server.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.executableURL = binary
+        process.arguments = ["serve", "--data", data.path, "--port", "0"]
+        process.standardOutput = try FileHandle(forWritingTo: log)
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<1_500 {
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            if let range = text.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression) {
+                url = String(text[range])
+                return
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        process.terminate()
+        fatalError("plansync-server did not start (is it built? swift build -c release)")
+    }
+
+    func peakMemoryKB() -> Int { peakMemoryOf(pid: process.processIdentifier) }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+/// VmHWM (peak resident memory) of a process, from /proc.
+func peakMemoryOf(pid: Int32?) -> Int {
+    let path = pid.map { "/proc/\($0)/status" } ?? "/proc/self/status"
+    let status = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+    return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+}
+
+/// Bytes received on the loopback interface (equal to those sent on it), from /proc/net/dev.
+func loopbackBytes() -> Int {
+    let table = (try? String(contentsOfFile: "/proc/net/dev", encoding: .utf8)) ?? ""
+    guard let line = table.split(separator: "\n").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("lo:") }) else { return 0 }
+    return Int(line.split(separator: ":")[1].split(separator: " ").first ?? "") ?? 0
+}

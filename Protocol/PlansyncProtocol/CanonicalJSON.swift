@@ -92,17 +92,32 @@ struct CanonicalWriter {
         needsComma = false
     }
 
+    mutating func beginArray() {
+        bytes.append(UInt8(ascii: "["))
+        needsComma = false
+    }
+
+    /// Before each array element: the comma when one came before.
+    mutating func element() {
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+        needsComma = false
+    }
+
+    mutating func endArray() {
+        bytes.append(UInt8(ascii: "]"))
+        needsComma = true
+    }
+
     /// An id list, omitted when empty (as the Codable form does).
     mutating func ids(_ name: String, _ ids: [OpID]) {
         guard !ids.isEmpty else { return }
         key(name)
-        bytes.append(UInt8(ascii: "["))
-        for (index, id) in ids.enumerated() {
-            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+        beginArray()
+        for id in ids {
+            element()
             string(id.description)
         }
-        bytes.append(UInt8(ascii: "]"))
-        needsComma = true
+        endArray()
     }
 
     mutating func integer(_ number: Int64) {
@@ -156,5 +171,33 @@ struct CanonicalWriter {
             default: bytes.append(byte)
             }
         }
+    }
+}
+
+extension PushResponse {
+    /// The answer to a push, written by hand like ``PlanOperation/canonicalJSON`` (one per pushed
+    /// operation, so also on the hot path); the same bytes as `JSONEncoder` with sorted keys.
+    public var canonicalJSON: Data {
+        var out = CanonicalWriter()
+        out.open()
+        out.key("outcomes")
+        out.beginArray()
+        for outcome in outcomes {
+            out.element()
+            out.open()
+            out.key("id"); out.string(outcome.id.description)
+            if let rejection = outcome.rejection {
+                out.key("rejection")
+                out.open()
+                out.key("code"); out.string(rejection.code)
+                out.key("message"); out.string(rejection.message)
+                out.close()
+            }
+            if let seq = outcome.seq { out.key("seq"); out.integer(seq) }
+            out.close()
+        }
+        out.endArray()
+        out.close()
+        return Data(out.bytes)
     }
 }

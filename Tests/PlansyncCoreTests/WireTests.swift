@@ -108,6 +108,7 @@ struct JSONReaderTests {
         #expect(read.operations == page.operations && read.next == 20 && read.more)
         let answer = PushResponse(outcomes: [.accepted(operations[0].id, seq: 7), .rejected(operations[1].id, Rejection(code: "wrong-type", message: "„x”"))])
         #expect(try PushResponse.read(WireJSON.encode(answer)) == answer)
+        #expect(answer.canonicalJSON == (try WireJSON.encode(answer)))
     }
 
     @Test("accepts and refuses what JSONDecoder does on awkward documents, and is stricter on two")

@@ -30,7 +30,7 @@ struct SyncRoutes: Sendable {
             }
             guard body.operations.count <= PushLimits.maximumOperations else { throw ServerError.tooLarge(PushLimits.maximumOperations) }
             let answer = try await store.push(body.operations, from: device)
-            return try Self.json(WireJSON.encode(answer), for: request)
+            return Self.json(answer.canonicalJSON, for: request)
         }
         router.get(RouterPath(APIRoute.pull.routerPath)) { request, context in
             let (store, device) = try await authenticateDevice(request)

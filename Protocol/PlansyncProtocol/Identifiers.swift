@@ -3,23 +3,24 @@
 /// Every identifier is a small value type over a string or an integer, so a device id can never be
 /// passed where a plan id is expected. All encode as a bare JSON string or number.
 
+/// An identifier wrapping one raw value: ordered, printed and encoded as that value (the standard
+/// library encodes a `RawRepresentable` over a string or an integer as the bare value).
+public protocol RawIdentifier: RawRepresentable, Hashable, Comparable, Codable, Sendable, CustomStringConvertible
+where RawValue: Comparable & CustomStringConvertible {}
+
+extension RawIdentifier {
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+    public var description: String { rawValue.description }
+}
+
 /// A device enrolled with a county server (the inspector's laptop, the office desktop).
 ///
 /// Assigned by the server at enrollment, unique within the county. Short on purpose: it appears in
 /// every operation id.
-public struct DeviceID: RawRepresentable, Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
+public struct DeviceID: RawIdentifier {
     public let rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
     public init(_ rawValue: String) { self.rawValue = rawValue }
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(String.self)
-    }
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
-    public var description: String { rawValue }
 }
 
 /// The globally unique id of one operation: the device that made it and that device's counter.
@@ -68,20 +69,11 @@ public struct OpID: Hashable, Comparable, Codable, Sendable, CustomStringConvert
 }
 
 /// A plan: the id of the operation that created it, so two devices creating plans offline never clash.
-public struct PlanID: RawRepresentable, Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
+public struct PlanID: RawIdentifier {
     public let rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
     public init(_ rawValue: String) { self.rawValue = rawValue }
     public init(creatingOperation id: OpID) { rawValue = id.description }
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(String.self)
-    }
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
-    public var description: String { rawValue }
 }
 
 /// A table row: the id of the operation that inserted it. Rows are addressed by this id, never by
@@ -90,19 +82,10 @@ public typealias RowID = OpID
 
 /// A UAT's SIRUTA code (the national register of administrative units). Match UATs by this, never
 /// by name: documents drop diacritics and prefixes.
-public struct Siruta: RawRepresentable, Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
+public struct Siruta: RawIdentifier {
     public let rawValue: Int
     public init(rawValue: Int) { self.rawValue = rawValue }
     public init(_ rawValue: Int) { self.rawValue = rawValue }
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(Int.self)
-    }
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
-    public var description: String { String(rawValue) }
 }
 
 extension OpID: CodingKeyRepresentable {

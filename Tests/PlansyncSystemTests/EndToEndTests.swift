@@ -32,34 +32,21 @@ func run(_ name: String, _ arguments: [String], environment: [String: String] = 
     let scratch = try temporaryDirectory("run")
     defer { try? FileManager.default.removeItem(at: scratch) }
     let out = scratch.appendingPathComponent("out"), err = scratch.appendingPathComponent("err")
-    FileManager.default.createFile(atPath: out.path, contents: nil)
-    FileManager.default.createFile(atPath: err.path, contents: nil)
-    let process = Process()
-    process.executableURL = try Binaries.url(name)
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    process.standardOutput = try FileHandle(forWritingTo: out)
-    process.standardError = try FileHandle(forWritingTo: err)
-    try process.run()
-    process.waitUntilExit()
-    return CommandResult(status: process.terminationStatus,
-                         output: try String(contentsOf: out, encoding: .utf8), errors: try String(contentsOf: err, encoding: .utf8))
+    let child = try ChildProcess(try Binaries.url(name), arguments,
+                                 environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, output: out, errors: err)
+    let status = child.wait()
+    return CommandResult(status: status, output: try String(contentsOf: out, encoding: .utf8), errors: try String(contentsOf: err, encoding: .utf8))
 }
 
 /// A real `plansync-server serve` process.
 final class ServerProcess {
-    let process = Process()
+    let child: ChildProcess
     let port: Int
-    private let log: URL
 
     init(data: URL, port requested: Int = 0) throws {
-        log = data.deletingLastPathComponent().appendingPathComponent("server-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.executableURL = try Binaries.url("plansync-server")
-        process.arguments = ["serve", "--data", data.path, "--port", String(requested), "--county", "Gorj"]
-        process.standardOutput = try FileHandle(forWritingTo: log)
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let log = data.deletingLastPathComponent().appendingPathComponent("server-\(UUID().uuidString).log")
+        child = try ChildProcess(try Binaries.url("plansync-server"),
+                                 ["serve", "--data", data.path, "--port", String(requested), "--county", "Gorj"], output: log)
         let deadline = Date().addingTimeInterval(30)
         while true {
             let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
@@ -67,8 +54,8 @@ final class ServerProcess {
                 port = Int(text[range].split(separator: ":").last!)!
                 return
             }
-            guard Date() < deadline, process.isRunning else {
-                process.terminate()
+            guard Date() < deadline, child.isRunning else {
+                child.signal(SIGTERM)
                 throw ClientError("plansync-server did not start: \(text)")
             }
             Thread.sleep(forTimeInterval: 0.02)
@@ -78,13 +65,13 @@ final class ServerProcess {
     var url: String { "http://127.0.0.1:\(port)" }
 
     func kill9() {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        child.signal(SIGKILL)
+        child.wait()
     }
 
     func stop() {
-        process.terminate()
-        process.waitUntilExit()
+        child.signal(SIGTERM)
+        child.wait()
     }
 }
 
@@ -162,12 +149,7 @@ struct EndToEndTests {
         }
         #expect(try replica.pendingCount() == 10_001)
 
-        let sync = Process()
-        sync.executableURL = try Binaries.url("plansync")
-        sync.arguments = ["sync", "--batch", "50", "--data", clientData.path]
-        sync.standardOutput = FileHandle.nullDevice
-        sync.standardError = FileHandle.nullDevice
-        try sync.run()
+        let sync = try ChildProcess(try Binaries.url("plansync"), ["sync", "--batch", "50", "--data", clientData.path])
         let history = try DatabaseQueue(path: data.appendingPathComponent("county-18.sqlite").path, configuration: {
             var configuration = Configuration()
             configuration.readonly = true
@@ -181,9 +163,9 @@ struct EndToEndTests {
             Thread.sleep(forTimeInterval: 0.002)
         }
         server.kill9()
-        sync.waitUntilExit()
+        let syncStatus = sync.wait()
         #expect(acceptedAtKill > 0 && acceptedAtKill < 10_001, "the server must die mid-push (had \(acceptedAtKill))")
-        #expect(sync.terminationStatus != 0, "the interrupted sync reports failure")
+        #expect(syncStatus != 0, "the interrupted sync reports failure")
 
         server = try ServerProcess(data: data, port: server.port)
         defer { server.stop() }

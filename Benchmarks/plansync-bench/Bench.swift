@@ -69,6 +69,13 @@ struct Bench {
             emptyTimes.append(milliseconds(since: started))
         }
         report("sync with nothing new (median of 100)", String(format: "%.2f ms", median(emptyTimes)), "", target: "≤ 2 ms")
+        var floorTimes: [Double] = []
+        for _ in 0..<100 {
+            let started = ContinuousClock.now
+            try await reader.transport.checkHealth()
+            floorTimes.append(milliseconds(since: started))
+        }
+        report("  floor: GET /v1/health through URLSession", String(format: "%.2f ms", median(floorTimes)), "", target: "")
         var oneEditTimes: [Double] = []
         for _ in 0..<50 {
             try writer.edits(1, on: plan.id)

@@ -52,6 +52,11 @@ public final class Transport: SyncTransport {
         do { return try PullResponse.read(data) } catch { throw SyncFailure.badResponse(error.description) }
     }
 
+    /// Whether the server answers at all (no credential needed).
+    public func checkHealth() async throws {
+        _ = try await send("GET", APIRoute.health.rawValue)
+    }
+
     public func get<T: Decodable>(_ type: T.Type, _ path: String) async throws -> T {
         try decode(type, from: await send("GET", path))
     }

@@ -108,3 +108,15 @@ extension Sequence {
         return result
     }
 }
+
+@Suite("County directory")
+struct CountyDirectoryTests {
+    @Test("a county is opened once: every request shares one store (one pool, one plan cache)")
+    func oneStorePerCounty() async throws {
+        let county = try await TestCounty()
+        let again = try await county.directory.open(county.store.county).store
+        let byCode = try #require(try await county.directory.existingStore(code: 18))
+        #expect(again === county.store && byCode === county.store)
+        #expect(try await county.directory.existingStore(code: 27) == nil, "no database for Neamț here")
+    }
+}

@@ -7,6 +7,7 @@ import Synchronization
 ///
 /// A county council runs the server for its own county; one directory can hold several counties,
 /// and every credential names its county, so requests find their database without a lookup table.
+/// One server process serves a directory: it keeps each county's latest plans cached in memory.
 public final class CountyDirectory: Sendable {
     public let url: URL
     public let registry: SirutaRegistry
@@ -46,7 +47,13 @@ public final class CountyDirectory: Sendable {
         let store = try CountyStore(county: county, path: path, registry: registry)
         let credential = try await store.createCountyCredentialIfNeeded()
         if let credential { try writeCredential(credential, for: county) }
-        return (stores.withLock { $0[county.code, default: store] }, credential)
+        // Keep the first store opened for this county: one pool and one plan cache per county.
+        let kept = stores.withLock { stores in
+            if let existing = stores[county.code] { return existing }
+            stores[county.code] = store
+            return store
+        }
+        return (kept, credential)
     }
 
     /// The store of an existing county database, for a request that names that county.

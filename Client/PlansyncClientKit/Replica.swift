@@ -245,12 +245,14 @@ public final class Replica: Sendable {
         try plans().filter { plan == nil || $0.id == plan }.flatMap { document in document.conflicts.map { (document.id, $0) } }
     }
 
+    /// The latest `limit` entries of the change log, oldest first: accepted ones in the county's
+    /// order, then this device's pending ones.
     public func log(plan: PlanID? = nil, limit: Int = 100) throws -> [LoggedOperation] {
         try queue.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT * FROM operation WHERE ?1 IS NULL OR plan = ?1
-                ORDER BY seq IS NULL, seq, recorded_at, counter DESC LIMIT ?2
-                """, arguments: [plan?.rawValue, limit]).map(Self.logged(from:))
+                ORDER BY seq IS NULL DESC, seq DESC, counter DESC LIMIT ?2
+                """, arguments: [plan?.rawValue, limit]).reversed().map(Self.logged(from:))
         }
     }
 

@@ -11,19 +11,23 @@ struct PlansyncServer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plansync-server",
         abstract: "The county server of plansync: receives the communes' plans, merges them, keeps their history.",
-        subcommands: [Serve.self, UATCommand.self, DeviceCommand.self, Plans.self, ShowPlan.self])
+        subcommands: [Serve.self, UATCommand.self, DeviceCommand.self, Plans.self, ShowPlan.self, CountyCommand.self])
 }
 
 struct ServerOptions: ParsableArguments {
     @Option(help: "Data directory: one SQLite database per county (default: $PLANSYNC_SERVER_DATA or ./plansync-server-data).")
     var data: String?
 
+    @Option(help: "A newer SIRUTA list of UATs (siruta;name;county_code;county;uat_type;insse_tip) instead of the shipped one.")
+    var sirutaList: String?
+
     @Flag(help: "Print machine-readable JSON instead of text.")
     var json = false
 
     func directory() throws -> CountyDirectory {
         let path = data ?? ProcessInfo.processInfo.environment["PLANSYNC_SERVER_DATA"] ?? "plansync-server-data"
-        return try CountyDirectory(url: URL(fileURLWithPath: path))
+        let registry = try sirutaList.map { try SirutaRegistry(contentsOf: URL(fileURLWithPath: $0)) } ?? .shipped
+        return try CountyDirectory(url: URL(fileURLWithPath: path), registry: registry)
     }
 
     func emit<T: Encodable>(_ value: T, text: () -> String) throws {
@@ -147,7 +151,7 @@ struct DeviceCommand: AsyncParsableCommand {
                     return
                 }
             }
-            throw ValidationError("No active device \(device) in this data directory.")
+            throw CommandFailure("No active device \(device) in this data directory.")
         }
     }
 }
@@ -182,8 +186,39 @@ struct ShowPlan: AsyncParsableCommand {
                 return
             }
         }
-        throw ValidationError("No plan \(plan) in this data directory. `plansync-server plans` lists them.")
+        throw CommandFailure("No plan \(plan) in this data directory. `plansync-server plans` lists them.")
     }
+}
+
+struct CountyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "county", abstract: "The county's own credential.", subcommands: [RotateCredential.self])
+
+    struct RotateCredential: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-credential",
+            abstract: "Replace the county credential (lost or leaked): the old one stops working at once.")
+        @OptionGroup var options: ServerOptions
+        @Option(help: "The county, by code or name (18 or Gorj).") var county: String
+
+        func run() async throws {
+            let directory = try options.directory()
+            guard let county = directory.registry.county(named: county),
+                  directory.existingCounties().contains(county)
+            else { throw CommandFailure("There is no database of county '\(self.county)' in this data directory.") }
+            let credential = try await directory.open(county).store.rotateCountyCredential()
+            try directory.writeCredential(credential, for: county)
+            try options.emit(["credentialFile": directory.credentialFile(for: county).path]) {
+                "New county credential written to \(directory.credentialFile(for: county).path) (readable only by you)."
+            }
+        }
+    }
+}
+
+/// A command that could not do what was asked: the message, and a non-zero exit, without the usage text.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 extension String {

@@ -130,6 +130,26 @@ struct EndToEndTests {
         #expect(list.output.contains("NEGOMIR") && list.output.contains("1 conflict"))
     }
 
+    @Test("every command of both executables answers --help and takes --json")
+    func helpAndJSON() throws {
+        let client = ["init", "plan new", "plan list", "plan show", "plan set", "plan fields", "row add", "row set", "row remove",
+                      "row move", "sync", "status", "conflicts", "log"]
+        for command in client {
+            let result = try run("plansync", command.split(separator: " ").map(String.init) + ["--help"])
+            #expect(result.status == 0 && result.output.contains("--json") && result.output.contains("--data"), "plansync \(command)")
+        }
+        let server = ["serve", "uat add", "device add", "device list", "device revoke", "plans", "plan", "county rotate-credential"]
+        for command in server {
+            let result = try run("plansync-server", command.split(separator: " ").map(String.init) + ["--help"])
+            #expect(result.status == 0 && result.output.contains("--json") && result.output.contains("--data"), "plansync-server \(command)")
+        }
+        let fields = try run("plansync", ["plan", "fields", "--json"])
+        #expect(fields.status == 0)
+        #expect(try fields.json([String: [String: AnyCodable]].self)["tables"]?["services"] != nil)
+        let notEnrolled = try run("plansync", ["status", "--data", try temporaryDirectory("empty").path])
+        #expect(notEnrolled.status != 0 && notEnrolled.errors.contains("plansync init"))
+    }
+
     @Test("kill -9 the server in the middle of a 10,000-operation push: after a restart every operation is there exactly once")
     func crashMidPush() throws {
         let root = try temporaryDirectory("crash")

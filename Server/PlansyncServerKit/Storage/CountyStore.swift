@@ -289,13 +289,19 @@ public final class CountyStore: Sendable {
     }
 
     /// The latest document of a plan: from the cache, else from the database (and then cached).
+    ///
+    /// A reader's snapshot may be older than a push that committed meanwhile and already put its
+    /// document in the cache; so a document read here only fills an empty slot, and only the
+    /// writer, after its commit, replaces one. The cache therefore never goes back in time.
     private func document(_ id: PlanID, in db: Database) throws -> PlanDocument? {
         if let cached = cache.withLock({ $0[id] }) { return cached }
         guard let body = try Data.fetchOne(db, sql: "SELECT document FROM plan WHERE id = ?", arguments: [id.rawValue]) else {
             return nil
         }
         let document = try WireJSON.decode(PlanDocument.self, from: body)
-        cache.withLock { $0[id] = document }
+        cache.withLock { cache in
+            if cache[id] == nil { cache[id] = document }
+        }
         return document
     }
 

@@ -24,22 +24,12 @@ public enum Value: Hashable, Sendable {
 }
 
 extension Value: Codable {
+    /// Decoding goes through the same mapping as the fast readers.
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let bool = try? container.decode(Bool.self) {
-            self = .bool(bool)
-        } else if let number = try? container.decode(Int64.self) {
-            self = .integer(number)
-        } else if let text = try? container.decode(String.self) {
-            self = .text(text)
-        } else if let object = try? container.decode([String: Value].self) {
-            self = .object(object)
-        } else {
-            throw DecodingError.dataCorruptedError(
-                in: container,
-                debugDescription: "a value must be null, true/false, a whole number, text or an object (no fractions: money is exact)")
+        do {
+            self = try Value(json: try JSONValue(from: decoder), path: "value")
+        } catch let error as WireFormatError {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
         }
     }
 

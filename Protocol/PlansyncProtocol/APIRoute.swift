@@ -11,4 +11,22 @@ public enum APIRoute: String, CaseIterable, Sendable {
 
     /// The router's spelling of a path parameter (`:id`).
     public var routerPath: String { rawValue.replacingOccurrences(of: "{id}", with: ":id") }
+
+    /// The one HTTP method each route answers.
+    public var method: String {
+        switch self {
+        case .enroll, .push: "POST"
+        case .health, .pull, .plans, .plan, .planOperations: "GET"
+        }
+    }
+
+    /// The route a request path names, whatever its method (`{id}` matches any one segment).
+    public static func matching(path: String) -> APIRoute? {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        return allCases.first { route in
+            let pattern = route.rawValue.split(separator: "/", omittingEmptySubsequences: false)
+            return pattern.count == segments.count
+                && zip(pattern, segments).allSatisfy { $0 == "{id}" ? !$1.isEmpty : $0 == $1 }
+        }
+    }
 }

@@ -64,6 +64,9 @@ struct BadInputTests {
             try await expectProblem(404, "not-found", county: county) {
                 try await rawRequest("GET", url.appendingPathComponent("v1/nowhere"), headers: ana.headers())
             }
+            try await expectProblem(405, "method-not-allowed", county: county) {
+                try await rawRequest("DELETE", url.appendingPathComponent("v1/plans/\(plan.id)"), headers: ana.headers())
+            }
         }
     }
 

@@ -45,11 +45,21 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as ServerError {
             return Self.response(error.problem)
+        } catch let error as HTTPError where error.status == .notFound {
+            if let route = APIRoute.matching(path: request.uri.path), request.method.rawValue != route.method {
+                var response = Self.response(Problem(
+                    type: "https://plansync.ro/problems/method-not-allowed", title: "Method not allowed", status: 405,
+                    detail: "\(request.uri.path) answers \(route.method) only."))
+                response.headers[.allow] = route.method
+                return response
+            }
+            return Self.response(Problem(
+                type: "https://plansync.ro/problems/not-found", title: "Not found", status: 404,
+                detail: "\(request.method) \(request.uri.path) is not part of the plansync API (see Protocol/openapi.yaml)."))
         } catch let error as HTTPError {
             return Self.response(Problem(
-                type: error.status == .notFound ? "https://plansync.ro/problems/not-found" : "about:blank",
-                title: error.status.reasonPhrase, status: error.status.code,
-                detail: error.body ?? "\(request.method) \(request.uri.path) is not part of the plansync API (see Protocol/openapi.yaml)."))
+                type: "about:blank", title: error.status.reasonPhrase, status: error.status.code,
+                detail: error.body ?? error.status.reasonPhrase))
         } catch {
             logger.error("request failed", metadata: ["http.path": "\(request.uri.path)", "error": "\(error)"])
             return Self.response(Problem(

@@ -120,3 +120,48 @@ struct CountyDirectoryTests {
         #expect(try await county.directory.existingStore(code: 27) == nil, "no database for Neamț here")
     }
 }
+
+@Suite("Rejections")
+struct RejectionTests {
+    @Test("operations the server refuses are set aside with their reason, the plan is rebuilt without them, and the ones behind them land")
+    func setAsideAndRebuild() async throws {
+        let county = try await TestCounty()
+        try await withServer(county.directory) { url in
+            let ana = try await HTTPTests.Setup(county: county, url: url)
+            let plan = try ana.replica.createPlan(year: 2025)
+            _ = try await ana.sync()
+            // An older client recorded (and applied locally) a row whose capacity is text, then
+            // edited that row: the county's rules refuse the first, so the second has no row.
+            let device = try ana.replica.settings().device
+            let bad = PlanOperation(id: OpID(device: device, counter: 2), hlc: HLCTimestamp(wallMillis: 1_764_000_000_000, logical: 0),
+                                    author: "ana", plan: plan.id,
+                                    change: .insertRow(table: "services", position: "V", fields: ["capacity": .text("zece")]))
+            let dependent = PlanOperation(id: OpID(device: device, counter: 3), hlc: HLCTimestamp(wallMillis: 1_764_000_000_000, logical: 1),
+                                          author: "ana", plan: plan.id,
+                                          change: .setRowField(table: "services", row: bad.id, field: "name", value: .text("Cantină"), supersedes: []))
+            try await ana.replica.queue.write { db in
+                var document = try #require(try Replica.document(plan.id, in: db))
+                for operation in [bad, dependent] {
+                    document.apply(operation)
+                    try db.execute(sql: "INSERT INTO operation (device, counter, plan, body, state, recorded_at) VALUES (?, ?, ?, ?, 'pending', '')",
+                                   arguments: [device.rawValue, operation.id.counter, plan.id.rawValue, operation.canonicalJSON])
+                }
+                try Replica.save(document, in: db)
+            }
+            #expect(try ana.replica.plan(plan.id)?.visibleRows(of: "services").count == 1)
+            try ana.replica.set(plan.id, path: "title", to: "Planul 2025")
+
+            let report = try await ana.sync()
+            #expect(report.rejected.map(\.operation.id) == [bad.id, dependent.id])
+            #expect(report.rejected.map { $0.rejection?.code } == ["wrong-type", "row-not-found"])
+            #expect(report.accepted == 1)
+            let status = try ana.replica.status()
+            #expect(status.pending == 0 && status.rejected == 2)
+            let local = try #require(try ana.replica.plan(plan.id))
+            #expect(local.visibleRows(of: "services").isEmpty, "rebuilt without the refused row")
+            #expect(local == (try await county.store.plan(plan.id)))
+            let log = try ana.replica.log(plan: plan.id)
+            #expect(log.filter { $0.state == .rejected }.allSatisfy { $0.rejection != nil })
+        }
+    }
+}

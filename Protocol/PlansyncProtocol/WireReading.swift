@@ -58,9 +58,15 @@ struct JSONFields {
         try Value(json: try required(key), path: "\(path).\(key)")
     }
 
-    func array(_ key: String) throws(WireFormatError) -> [JSONValue] {
+    /// Reads each element of the list `key`, naming it `key[index]` in errors.
+    func list<T>(_ key: String, _ read: (JSONValue, String) throws(WireFormatError) -> T) throws(WireFormatError) -> [T] {
         guard case .array(let items) = try required(key) else { throw WireFormatError("\(path).\(key) should be a list") }
-        return items
+        var result: [T] = []
+        result.reserveCapacity(items.count)
+        for (index, item) in items.enumerated() {
+            result.append(try read(item, "\(key)[\(index)]"))
+        }
+        return result
     }
 }
 
@@ -123,13 +129,9 @@ extension PushRequest {
     /// Reads a push body (the server's hot path).
     public static func read(_ data: Data) throws(WireFormatError) -> PushRequest {
         let root = try JSONFields(try JSONReader.parse(data), path: "the body")
-        var operations: [PlanOperation] = []
-        let items = try root.array("operations")
-        operations.reserveCapacity(items.count)
-        for (index, item) in items.enumerated() {
-            operations.append(try PlanOperation(json: item, path: "operations[\(index)]"))
-        }
-        return PushRequest(operations: operations)
+        return PushRequest(operations: try root.list("operations") { item, path throws(WireFormatError) in
+            try PlanOperation(json: item, path: path)
+        })
     }
 }
 
@@ -137,14 +139,11 @@ extension PullResponse {
     /// Reads a pull page (the client's hot path).
     public static func read(_ data: Data) throws(WireFormatError) -> PullResponse {
         let root = try JSONFields(try JSONReader.parse(data), path: "the page")
-        var operations: [SequencedOperation] = []
-        let items = try root.array("operations")
-        operations.reserveCapacity(items.count)
-        for (index, item) in items.enumerated() {
-            let entry = try JSONFields(item, path: "operations[\(index)]")
-            operations.append(SequencedOperation(
+        let operations = try root.list("operations") { item, path throws(WireFormatError) in
+            let entry = try JSONFields(item, path: path)
+            return SequencedOperation(
                 seq: try entry.integer("seq"),
-                operation: try PlanOperation(json: try entry.required("operation"), path: "operations[\(index)].operation")))
+                operation: try PlanOperation(json: try entry.required("operation"), path: "\(path).operation"))
         }
         return PullResponse(operations: operations, next: try root.integer("next"), more: try root.bool("more"))
     }
@@ -154,18 +153,13 @@ extension PushResponse {
     /// Reads a push answer.
     public static func read(_ data: Data) throws(WireFormatError) -> PushResponse {
         let root = try JSONFields(try JSONReader.parse(data), path: "the answer")
-        var outcomes: [PushOutcome] = []
-        for (index, item) in try root.array("outcomes").enumerated() {
-            let entry = try JSONFields(item, path: "outcomes[\(index)]")
+        return PushResponse(outcomes: try root.list("outcomes") { item, path throws(WireFormatError) in
+            let entry = try JSONFields(item, path: path)
             let id = try entry.opID("id")
-            if entry.members["seq"] != nil {
-                outcomes.append(.accepted(id, seq: try entry.integer("seq")))
-            } else {
-                let rejection = try JSONFields(try entry.required("rejection"), path: "outcomes[\(index)].rejection")
-                outcomes.append(.rejected(id, Rejection(code: try rejection.string("code"), message: try rejection.string("message"))))
-            }
-        }
-        return PushResponse(outcomes: outcomes)
+            if entry.members["seq"] != nil { return .accepted(id, seq: try entry.integer("seq")) }
+            let rejection = try JSONFields(try entry.required("rejection"), path: "\(path).rejection")
+            return .rejected(id, Rejection(code: try rejection.string("code"), message: try rejection.string("message")))
+        })
     }
 }
 

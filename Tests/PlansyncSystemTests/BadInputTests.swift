@@ -27,11 +27,7 @@ struct BadInputTests {
 
     @Test("malformed JSON, wrong types, bad gzip, unknown protocol version, unknown route")
     func malformed() async throws {
-        let county = try await TestCounty()
-        try await withServer(county.directory) { url in
-            let ana = try await HTTPTests.Setup(county: county, url: url)
-            let plan = try ana.replica.createPlan(year: 2025)
-            _ = try await ana.sync()
+        try await HTTPTests.Setup.withSyncedPlan { county, url, ana, plan in
             let push = url.appendingPathComponent("v1/push")
             let device = try ana.replica.settings().device
             try await expectProblem(400, "malformed-body", county: county) {

@@ -29,6 +29,18 @@ struct HTTPTests {
 
         func sync() async throws -> SyncReport { try await Synchronizer(replica: replica).sync() }
 
+        /// A county with a live server, Negomir's clerk enrolled over HTTP, and a 2025 plan
+        /// created and synced: the starting point of most API tests.
+        static func withSyncedPlan(_ body: @Sendable (TestCounty, URL, Setup, PlanDocument) async throws -> Void) async throws {
+            let county = try await TestCounty()
+            try await withServer(county.directory) { url in
+                let clerk = try await Setup(county: county, url: url)
+                let plan = try clerk.replica.createPlan(year: 2025)
+                _ = try await clerk.sync()
+                try await body(county, url, clerk, plan)
+            }
+        }
+
         func headers(_ extra: [String: String] = [:]) -> [String: String] {
             ["Authorization": "Bearer \(credential)", ProtocolVersion.header: "1", "Content-Type": "application/json"]
                 .merging(extra) { $1 }
@@ -125,11 +137,7 @@ struct CountyDirectoryTests {
 struct RejectionTests {
     @Test("operations the server refuses are set aside with their reason, the plan is rebuilt without them, and the ones behind them land")
     func setAsideAndRebuild() async throws {
-        let county = try await TestCounty()
-        try await withServer(county.directory) { url in
-            let ana = try await HTTPTests.Setup(county: county, url: url)
-            let plan = try ana.replica.createPlan(year: 2025)
-            _ = try await ana.sync()
+        try await HTTPTests.Setup.withSyncedPlan { county, url, ana, plan in
             // An older client recorded (and applied locally) a row whose capacity is text, then
             // edited that row: the county's rules refuse the first, so the second has no row.
             let device = try ana.replica.settings().device

@@ -29,7 +29,7 @@ let package = Package(
             name: "PlansyncCore",
             dependencies: ["PlansyncProtocol"],
             path: "Sources/PlansyncCore",
-            resources: [.copy("Reference/siruta-uat.csv")]
+            resources: [.copy("Reference/siruta-uat.csv"), .copy("Reference/nomenclator-servicii.csv")]
         ),
         .target(
             name: "PlansyncServerKit",

@@ -139,11 +139,11 @@ public final class Replica: Sendable {
 
     // MARK: Editing
 
-    /// Creates a plan of this commune for a budget year.
+    /// Creates a plan of this commune for a budget year, following the current template version.
     @discardableResult
-    public func createPlan(year: Int) throws -> PlanDocument {
+    public func createPlan(year: Int, template: PlanSchema = .current) throws -> PlanDocument {
         let siruta = try settings().siruta
-        return try record(on: nil) { _ in .createPlan(siruta: siruta, year: year) }
+        return try record(on: nil) { _ in .createPlan(siruta: siruta, year: year, template: template.template) }
     }
 
     /// The one way an edit enters the replica: builds the operation from the plan as it stands,
@@ -154,41 +154,62 @@ public final class Replica: Sendable {
     ///   - change: what to change, given the plan as it stands now (see ``PlanEditor``).
     @discardableResult
     public func record(on plan: PlanID?, _ change: (PlanDocument?) throws -> Change) throws -> PlanDocument {
-        try queue.write { db in
-            let settings = try self.settings(in: db)
-            let current = try plan.map { id in
-                guard let document = try Self.document(id, in: db) else { throw ClientError.planNotFound(id.rawValue) }
-                return document
-            }
-            let counter = (try Int64.fetchOne(db, sql: "SELECT max(counter) FROM operation WHERE device = ?",
-                                              arguments: [settings.device.rawValue]) ?? 0) + 1
-            let id = OpID(device: settings.device, counter: counter)
-            let hlc = try Self.clock(in: db).tick(now: self.clock.nowMillis())
-            let operation = PlanOperation(
-                id: id, hlc: hlc, author: settings.author, plan: plan ?? PlanID(creatingOperation: id),
-                change: try change(current))
-            try self.rules.check(operation, against: current)
-            var next = try current ?? PlanDocument.created(by: operation)
-            if current != nil { next.apply(operation) }
-            try Self.save(next, in: db)
-            try db.execute(sql: """
-                INSERT INTO operation (device, counter, plan, body, state, recorded_at) VALUES (?, ?, ?, ?, 'pending', ?)
-                """, arguments: [id.device.rawValue, id.counter, operation.plan.rawValue, operation.canonicalJSON, Self.now()])
-            try Self.setSetting("hlc", String(hlc.rawValue), in: db)
-            return next
+        try queue.write { db in try self.append(on: plan, change, in: db) }
+    }
+
+    /// Imports a plan file (`plansync plan import`) as a new plan of this commune: its creation and
+    /// one operation per field and row, recorded in one transaction, so an import is in the change
+    /// log whole or not at all and syncs like any edit.
+    public func importPlan(_ file: PlanFile) throws -> PlanDocument {
+        let settings = try settings()
+        guard file.siruta == settings.siruta else {
+            throw ClientError("This file is a plan of SIRUTA \(file.siruta); this computer is enrolled for \(settings.uatName) (SIRUTA \(settings.siruta)). Import it on that commune's computer.")
         }
+        return try queue.write { db in
+            var document = try self.append(on: nil, { _ in file.creation }, in: db)
+            for edit in file.edits {
+                document = try self.append(on: document.id, { edit($0!) }, in: db)
+            }
+            return document
+        }
+    }
+
+    /// Builds the operation from the plan as it stands, checks it, applies it and appends it to
+    /// the change log, inside the caller's transaction.
+    private func append(on plan: PlanID?, _ change: (PlanDocument?) throws -> Change, in db: Database) throws -> PlanDocument {
+        let settings = try self.settings(in: db)
+        let current = try plan.map { id in
+            guard let document = try Self.document(id, in: db) else { throw ClientError.planNotFound(id.rawValue) }
+            return document
+        }
+        let counter = (try Int64.fetchOne(db, sql: "SELECT max(counter) FROM operation WHERE device = ?",
+                                          arguments: [settings.device.rawValue]) ?? 0) + 1
+        let id = OpID(device: settings.device, counter: counter)
+        let hlc = try Self.clock(in: db).tick(now: self.clock.nowMillis())
+        let operation = PlanOperation(
+            id: id, hlc: hlc, author: settings.author, plan: plan ?? PlanID(creatingOperation: id),
+            change: try change(current))
+        try self.rules.check(operation, against: current)
+        var next = try current ?? PlanDocument.created(by: operation)
+        if current != nil { next.apply(operation) }
+        try Self.save(next, in: db)
+        try db.execute(sql: """
+            INSERT INTO operation (device, counter, plan, body, state, recorded_at) VALUES (?, ?, ?, ?, 'pending', ?)
+            """, arguments: [id.device.rawValue, id.counter, operation.plan.rawValue, operation.canonicalJSON, Self.now()])
+        try Self.setSetting("hlc", String(hlc.rawValue), in: db)
+        return next
     }
 
     /// Sets a field or cell given by a path (see ``PlanPath``) from the text a clerk typed.
     @discardableResult
     public func set(_ plan: PlanID, path text: String, to valueText: String) throws -> PlanDocument {
-        let schema = rules.schema
-        return try record(on: plan) { current in
+        try record(on: plan) { current in
             let editor = PlanEditor(plan: current!)
+            let schema = current!.schema
             switch try PlanPath(text) {
             case .field(let path):
                 guard let kind = schema.kind(ofField: path) else {
-                    throw ClientError("The plan has no field '\(path)'. `plansync plan fields` lists them.")
+                    throw ClientError("The plan (template \(schema.template)) has no field '\(path)'. `plansync plan fields` lists them.")
                 }
                 return editor.setField(path, to: try kind.parse(valueText))
             case .rowField(let table, let reference, let field):

@@ -7,7 +7,7 @@ import PlansyncProtocol
 struct PlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan", abstract: "Create, list, show and edit plans.",
-        subcommands: [New.self, List.self, Show.self, Set.self, Fields.self])
+        subcommands: [New.self, List.self, Show.self, Set.self, Fields.self, Check.self, Rules.self, Render.self, Import.self, Export.self])
 
     struct New: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create this commune's plan for a budget year.")
@@ -67,21 +67,114 @@ struct PlanCommand: ParsableCommand {
     struct Fields: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Every field and table column a plan has.")
         @OptionGroup var options: GlobalOptions
+        @Option(help: "The template version (default: the current one, \(PlanSchema.current.template)).") var template: String?
+        @Flag(help: "Print the JSON Schema of plan files instead (Protocol/plan.schema.json).") var jsonSchema = false
 
         func run() throws {
-            let schema = PlanSchema.current
-            struct Listing: Encodable { let fields: [String: String]; let tables: [String: [String: String]] }
+            if jsonSchema {
+                try options.write(String(decoding: PlanFile.jsonSchema, as: UTF8.self), to: nil)
+                return
+            }
+            guard let schema = PlanSchema.version(template ?? PlanSchema.current.template) else {
+                throw ValidationError("Unknown template '\(template ?? "")'; known: \(PlanSchema.versions.map(\.template).joined(separator: ", ")).")
+            }
+            struct Listing: Encodable { let template: String; let fields: [String: String]; let tables: [String: [String: String]] }
             let listing = Listing(
+                template: schema.template,
                 fields: Dictionary(uniqueKeysWithValues: schema.fields.map { ($0.path, $0.kind.rawValue) }),
-                tables: Dictionary(uniqueKeysWithValues: schema.tables.map { name, table in
-                    (name, Dictionary(uniqueKeysWithValues: table.columns.map { ($0.name, $0.kind.rawValue) }))
+                tables: Dictionary(uniqueKeysWithValues: schema.tables.map { table in
+                    (table.name, Dictionary(uniqueKeysWithValues: table.columns.map { ($0.name, $0.kind.rawValue) }))
                 }))
             try options.emit(listing) {
-                (["Fields (template \(schema.template)):"] + schema.fields.map { "  \($0.path)\t\($0.kind.rawValue)" }
-                    + schema.tables.flatMap { name, table in
-                        ["Table \(name) — \(table.title):"] + table.columns.map { "  \(name)[ROW].\($0.name)\t\($0.kind.rawValue)" }
+                (["Fields (template \(schema.template)):"] + schema.fields.map { "  \($0.path)\t\($0.kind.rawValue)\t\($0.label)" }
+                    + schema.tables.flatMap { table in
+                        ["Table \(table.name) — \(table.title):"] + table.columns.map { "  \(table.name)[ROW].\($0.name)\t\($0.kind.rawValue)\t\($0.label)" }
                     }).joined(separator: "\n")
             }
+        }
+    }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the county reviewer's checks on a plan.",
+            discussion: "Exits with status 1 when there are errors (they block sending the plan to the county); warnings travel with the plan.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "Plan id, a unique start of it, or the year.") var plan: String
+        @Option(help: "A fuller service nomenclator to check codes against (code;name;source lines).") var nomenclator: String?
+
+        func run() throws {
+            let replica = try options.replica()
+            let report = try options.validator(county: try replica.settings().county, nomenclator: nomenclator).check(try replica.findPlan(plan))
+            try options.emit(report) {
+                guard !report.findings.isEmpty else { return "No findings: the plan passes every check." }
+                return (report.findings.map { finding in
+                    "\(finding.severity.rawValue)\t\(finding.code)\t\(finding.path.isEmpty ? "-" : finding.path)\t\(finding.message)"
+                } + ["\(report.errors.count) error(s), \(report.warnings.count) warning(s)."]).joined(separator: "\n")
+            }
+            if !report.canSubmit { throw ExitCode(1) }
+        }
+    }
+
+    struct Rules: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Every check `plan check` runs, with its code and severity.")
+        @OptionGroup var options: GlobalOptions
+
+        func run() throws {
+            struct Rule: Encodable { let code: String; let severity: Severity; let summary: String; let summaryEN: String }
+            let rules = PlanValidator.rules.map { Rule(code: $0.code, severity: $0.severity, summary: $0.summary, summaryEN: $0.summaryEN) }
+            try options.emit(rules) { rules.map { "\($0.code)\t\($0.severity.rawValue)\t\($0.summaryEN)" }.joined(separator: "\n") }
+        }
+    }
+
+    struct Render: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The plan as a document in the template's layout: HTML (print it from a browser) or Markdown.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "Plan id, a unique start of it, or the year.") var plan: String
+        @Option(help: "html or md.") var format: String = "html"
+        @Option(name: .shortAndLong, help: "Write to this file instead of standard output.") var output: String?
+        @Flag(help: "Leave out the checks' findings.") var noFindings = false
+
+        func run() throws {
+            guard let format = PlanRenderer.Format(rawValue: format) else { throw ValidationError("--format is html or md.") }
+            let replica = try options.replica()
+            let document = try replica.findPlan(plan)
+            let findings = noFindings ? [] : try options.validator(county: try replica.settings().county, nomenclator: nil).check(document).findings
+            try options.write(PlanRenderer(document, findings: findings).render(format), to: output)
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import a plan file (the format of `plan export`, documented by Protocol/plan.schema.json) as a new plan.",
+            discussion: "The plan is recorded as edits in the change log and reaches the county at the next `plansync sync`.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The JSON file.") var file: String
+
+        func run() throws {
+            let data: Data
+            do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
+                throw ValidationError("Cannot read \(file): \(error.localizedDescription)")
+            }
+            let planFile: PlanFile
+            do { planFile = try PlanFile.read(data) } catch {
+                throw ValidationError("\(file) is not a plan file: \(error)")
+            }
+            let document = try options.replica().importPlan(planFile)
+            try options.emit(PlanView(document)) {
+                "Imported plan \(document.id) (\(document.year), template \(document.template)) with \(document.version - 1) edits."
+            }
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write a plan's content as a plan file (JSON, Protocol/plan.schema.json).")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "Plan id, a unique start of it, or the year.") var plan: String
+        @Option(name: .shortAndLong, help: "Write to this file instead of standard output.") var output: String?
+
+        func run() throws {
+            let document = try options.replica().findPlan(plan)
+            try options.write(String(decoding: PlanFile(document).json, as: UTF8.self), to: output)
         }
     }
 }

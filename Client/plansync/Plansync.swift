@@ -38,6 +38,29 @@ struct GlobalOptions: ParsableArguments {
     func emit<T: Encodable>(_ value: T, text: () -> String) throws {
         print(json ? try WireJSON.pretty(value) : text())
     }
+
+    /// Writes a document to a file, or to standard output without a trailing newline of its own.
+    func write(_ text: String, to path: String?) throws {
+        guard let path else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+            return
+        }
+        do { try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+            throw ValidationError("Cannot write \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// The reviewer's checks for this commune's county, with a fuller nomenclator if given.
+    func validator(county name: String, nomenclator path: String?) throws -> PlanValidator {
+        let registry = SirutaRegistry.shipped
+        var context = ValidationContext(registry: registry, county: registry.county(named: name))
+        if let path {
+            do { context.nomenclator = try ServiceNomenclator(contentsOf: URL(fileURLWithPath: path)) } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+        return PlanValidator(context: context)
+    }
 }
 
 struct Init: AsyncParsableCommand {
@@ -177,7 +200,7 @@ struct Log: ParsableCommand {
 
     private func describe(_ change: Change) -> String {
         switch change {
-        case .createPlan(let siruta, let year): "create plan \(year) for SIRUTA \(siruta)"
+        case .createPlan(let siruta, let year, let template): "create plan \(year) for SIRUTA \(siruta) (template \(template ?? PlanSchema.unversioned.template))"
         case .setField(let path, let value, _): "set \(path) = \(value)"
         case .insertRow(let table, _, let fields): "add row to \(table) \(Value.object(fields))"
         case .setRowField(let table, let row, let field, let value, _): "set \(table)[\(row)].\(field) = \(value)"

@@ -8,6 +8,7 @@ public enum APIRoute: String, CaseIterable, Sendable {
     case plans = "/v1/plans"
     case plan = "/v1/plans/{id}"
     case planOperations = "/v1/plans/{id}/operations"
+    case planFindings = "/v1/plans/{id}/findings"
 
     /// The router's spelling of a path parameter (`:id`).
     public var routerPath: String { rawValue.replacingOccurrences(of: "{id}", with: ":id") }
@@ -16,7 +17,7 @@ public enum APIRoute: String, CaseIterable, Sendable {
     public var method: String {
         switch self {
         case .enroll, .push: "POST"
-        case .health, .pull, .plans, .plan, .planOperations: "GET"
+        case .health, .pull, .plans, .plan, .planOperations, .planFindings: "GET"
         }
     }
 

@@ -10,13 +10,14 @@ extension PlanOperation {
         var out = CanonicalWriter()
         out.open()
         switch change {
-        case .createPlan(let siruta, let year):
+        case .createPlan(let siruta, let year, let template):
             out.key("by"); out.string(author)
             out.key("hlc"); out.integer(hlc.rawValue)
             out.key("id"); out.string(id.description)
             out.key("op"); out.string(change.kind)
             out.key("plan"); out.string(plan.rawValue)
             out.key("siruta"); out.integer(Int64(siruta.rawValue))
+            if let template { out.key("template"); out.string(template) }
             out.key("year"); out.integer(Int64(year))
         case .setField(let path, let value, let supersedes):
             common(&out)
@@ -70,7 +71,7 @@ extension PlanOperation {
 
 /// Appends JSON tokens to a byte buffer (an array: appending single bytes to `Data` is slow).
 struct CanonicalWriter {
-    private(set) var bytes: [UInt8] = []
+    var bytes: [UInt8] = []
     private var needsComma = false
 
     init() { bytes.reserveCapacity(192) }

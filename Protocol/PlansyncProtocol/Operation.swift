@@ -26,8 +26,10 @@ public struct PlanOperation: Hashable, Sendable {
 /// any open conflict). That is how the merge knows an edit replaces what it replaces, and how a
 /// later edit resolves a conflict: see the conflict rules in the README.
 public enum Change: Hashable, Sendable {
-    /// Creates a plan of a UAT for a budget year. The plan's id is this operation's id.
-    case createPlan(siruta: Siruta, year: Int)
+    /// Creates a plan of a UAT for a budget year, following a template version (`nil` for plans
+    /// made before templates were versioned: they follow the first one). The plan's id is this
+    /// operation's id.
+    case createPlan(siruta: Siruta, year: Int, template: String? = nil)
     /// Sets a plan field, such as `context.consultation`.
     case setField(path: String, value: Value, supersedes: [OpID])
     /// Adds a row to a table; the row's id is this operation's id. `position` is an order key.
@@ -55,7 +57,7 @@ public enum Change: Hashable, Sendable {
 
 extension PlanOperation: Codable {
     private enum Key: String, CodingKey {
-        case id, hlc, by, plan, op, siruta, year, path, value, over, table, pos, values, row, field, seen
+        case id, hlc, by, plan, op, siruta, year, template, path, value, over, table, pos, values, row, field, seen
     }
 
     /// Decoding goes through the same mapping as the fast readers (``PushRequest/read(_:)``).
@@ -76,9 +78,10 @@ extension PlanOperation: Codable {
         try c.encode(plan, forKey: .plan)
         try c.encode(change.kind, forKey: .op)
         switch change {
-        case .createPlan(let siruta, let year):
+        case .createPlan(let siruta, let year, let template):
             try c.encode(siruta, forKey: .siruta)
             try c.encode(year, forKey: .year)
+            try c.encodeIfPresent(template, forKey: .template)
         case .setField(let path, let value, let supersedes):
             try c.encode(path, forKey: .path)
             try c.encode(value, forKey: .value)

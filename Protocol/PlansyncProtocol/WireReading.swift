@@ -24,6 +24,10 @@ struct JSONFields {
         return text
     }
 
+    func optionalString(_ key: String) throws(WireFormatError) -> String? {
+        members[key] == nil ? nil : try string(key)
+    }
+
     func integer(_ key: String) throws(WireFormatError) -> Int64 {
         guard case .integer(let number) = try required(key) else { throw WireFormatError("\(path).\(key) should be a whole number") }
         return number
@@ -101,7 +105,7 @@ extension PlanOperation {
             guard let siruta = Int(exactly: try fields.integer("siruta")), let year = Int(exactly: year) else {
                 throw WireFormatError("\(path): siruta or year out of range")
             }
-            change = .createPlan(siruta: Siruta(siruta), year: year)
+            change = .createPlan(siruta: Siruta(siruta), year: year, template: try fields.optionalString("template"))
         case "set":
             change = .setField(path: try fields.string("path"), value: try fields.value("value"), supersedes: try fields.opIDs("over"))
         case "insert":

@@ -21,13 +21,17 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "A newer SIRUTA list of UATs (siruta;name;county_code;county;uat_type;insse_tip) instead of the shipped one.")
     var sirutaList: String?
 
+    @Option(help: "A fuller list of social service codes (code;name;source lines) for the reviewer's checks (default: the list shipped with plansync).")
+    var nomenclator: String?
+
     @Flag(help: "Print machine-readable JSON instead of text.")
     var json = false
 
     func directory() throws -> CountyDirectory {
         let path = data ?? ProcessInfo.processInfo.environment["PLANSYNC_SERVER_DATA"] ?? "plansync-server-data"
         let registry = try sirutaList.map { try SirutaRegistry(contentsOf: URL(fileURLWithPath: $0)) } ?? .shipped
-        return try CountyDirectory(url: URL(fileURLWithPath: path), registry: registry)
+        let services = try nomenclator.map { try ServiceNomenclator(contentsOf: URL(fileURLWithPath: $0)) } ?? .shipped
+        return try CountyDirectory(url: URL(fileURLWithPath: path), registry: registry, nomenclator: services)
     }
 
     func emit<T: Encodable>(_ value: T, text: () -> String) throws {
@@ -180,9 +184,15 @@ struct ShowPlan: AsyncParsableCommand {
     func run() async throws {
         let directory = try options.directory()
         for county in directory.existingCounties() {
-            if let document = try await directory.open(county).store.plan(PlanID(plan)) {
-                let view = PlanView(document)
-                try options.emit(view) { view.text }
+            let store = try await directory.open(county).store
+            if let document = try await store.plan(PlanID(plan)) {
+                struct Answer: Encodable { let plan: PlanView; let check: ValidationReport }
+                let answer = Answer(plan: PlanView(document), check: store.validator.check(document))
+                try options.emit(answer) {
+                    ([answer.plan.text, "Checks: \(answer.check.errors.count) error(s), \(answer.check.warnings.count) warning(s)"]
+                        + answer.check.findings.map { "  \($0.severity.rawValue)\t\($0.code)\t\($0.path.isEmpty ? "-" : $0.path)\t\($0.message)" })
+                        .joined(separator: "\n")
+                }
                 return
             }
         }

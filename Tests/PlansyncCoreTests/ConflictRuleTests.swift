@@ -163,9 +163,10 @@ struct ConflictRuleTests {
         let b = ion.operation(on: plan.id, PlanEditor(plan: plan).insertRow(into: "services", values: ["budget.local": .integer(2_500), "budget.state": .integer(100)]))
         let view = PlanView(try plan.applying(a, b))
         let services = try #require(view.tables.first { $0.name == "services" })
-        #expect(services.totals["budget.local"] == 17_500)
-        #expect(services.totals["budget.state"] == 100)
-        #expect(services.rows.compactMap(\.total).sorted() == [2_600, 15_000])
+        // First-template amounts are whole lei; totals are in bani.
+        #expect(services.totals["budget.local"] == 1_750_000)
+        #expect(services.totals["budget.state"] == 10_000)
+        #expect(services.rows.compactMap(\.total).sorted() == [260_000, 1_500_000])
     }
 }
 

@@ -30,7 +30,8 @@ struct ConvergencePropertyTests {
             if Int.random(in: 0..<10, using: &random) < 7 {
                 let plans = try device.replica.plans()
                 if plans.isEmpty || Int.random(in: 0..<50, using: &random) == 0 {
-                    try device.replica.createPlan(year: Int.random(in: 2024...2026, using: &random))
+                    try device.replica.createPlan(year: Int.random(in: 2024...2026, using: &random),
+                                                  template: Bool.random(using: &random) ? .current : .unversioned)
                 } else {
                     let plan = plans[Int.random(in: 0..<plans.count, using: &random)]
                     try device.replica.record(on: plan.id) { current in randomChange(on: current!, using: &random) }
@@ -68,36 +69,50 @@ struct ConvergencePropertyTests {
     }
 }
 
-/// A random edit of the kinds a clerk makes: fields, row inserts, cell edits, removals, moves.
+/// A random edit of the kinds a clerk makes, anywhere in the plan's template: any field, any
+/// table, any column, with values of the kinds real plans hold ("15.000", "-", "nu este cazul",
+/// references, dates); row inserts, cell edits, removals and moves.
 func randomChange(on plan: PlanDocument, using random: inout SeededGenerator) -> Change {
     let editor = PlanEditor(plan: plan)
-    let fields = ["title", "notes", "context.consultation"]
-    let tables = ["services", "actions"]
-    let rows = tables.flatMap { table in plan.visibleRows(of: table).map { (table: table, id: $0.id) } }
+    let schema = plan.schema
+    let rows = schema.tables.flatMap { table in plan.visibleRows(of: table.name).map { (table: table, id: $0.id) } }
     let pick = Int.random(in: 0..<10, using: &random)
-    let word = "v\(Int.random(in: 0..<1000, using: &random))"
-    if pick < 3 || (rows.isEmpty && pick >= 5) {
-        if pick < 3 { return editor.setField(fields.randomElement(using: &random)!, to: .text(word)) }
+    if pick < 3 {
+        let field = schema.fields.randomElement(using: &random)!
+        return editor.setField(field.path, to: randomValue(field.kind, using: &random))
     }
     if rows.isEmpty || pick < 5 {
-        let table = tables.randomElement(using: &random)!
-        let after = plan.visibleRows(of: table).randomElement(using: &random)?.id
-        let values: [String: Value] = table == "services"
-            ? ["name": .text(word), "capacity": .integer(Int64.random(in: 0...50, using: &random))]
-            : ["activity": .text(word)]
-        return editor.insertRow(into: table, after: Bool.random(using: &random) ? after : nil, values: values)
+        let table = schema.tables.randomElement(using: &random)!
+        let after = plan.visibleRows(of: table.name).randomElement(using: &random)?.id
+        var values: [String: Value] = [:]
+        for column in table.columns.shuffled(using: &random).prefix(Int.random(in: 0...3, using: &random)) {
+            values[column.name] = randomValue(column.kind, using: &random)
+        }
+        return editor.insertRow(into: table.name, after: Bool.random(using: &random) ? after : nil, values: values)
     }
     let row = rows.randomElement(using: &random)!
     switch pick {
     case 5, 6:
-        let field = row.table == "services" ? ["name", "capacity", "budget.local"].randomElement(using: &random)! : "termen"
-        let value: Value = field == "name" || field == "termen" ? .text(word) : .integer(Int64.random(in: 0...90_000, using: &random))
-        return editor.setRowField(row.table, row: row.id, field: field, to: value)
+        let column = row.table.columns.randomElement(using: &random)!
+        return editor.setRowField(row.table.name, row: row.id, field: column.name, to: randomValue(column.kind, using: &random))
     case 7:
-        return editor.removeRow(row.table, row: row.id)
+        return editor.removeRow(row.table.name, row: row.id)
     default:
-        let others = plan.visibleRows(of: row.table).filter { $0.id != row.id }
-        return editor.moveRow(row.table, row: row.id, after: others.randomElement(using: &random)?.id, atStart: others.isEmpty)
+        let others = plan.visibleRows(of: row.table.name).filter { $0.id != row.id }
+        return editor.moveRow(row.table.name, row: row.id, after: others.randomElement(using: &random)?.id, atStart: others.isEmpty)
+    }
+}
+
+/// A value of a kind, as clerks write them; now and then a clear (null).
+func randomValue(_ kind: ValueKind, using random: inout SeededGenerator) -> Value {
+    if Int.random(in: 0..<12, using: &random) == 0 { return .null }
+    let number = Int64.random(in: 0...90_000, using: &random)
+    switch kind {
+    case .integer, .amount: return .integer(number)
+    case .date: return .text(String(format: "20%02d-%02d-%02d", Int.random(in: 17...30, using: &random), Int.random(in: 1...12, using: &random), Int.random(in: 1...28, using: &random)))
+    case .count, .money: return .text([Lei.group(number), "-", "nu este cazul", "", "*", "\(number) lei"].randomElement(using: &random)!)
+    case .reference: return .text(["Nr. \(number)/12.03.2025", "Nr. ____", "nu este cazul"].randomElement(using: &random)!)
+    case .text: return .text("v\(Int.random(in: 0..<1000, using: &random))")
     }
 }
 

@@ -119,9 +119,9 @@ struct EndToEndTests {
 
         let onLaptop = try run("plansync", ["plan", "show", plan, "--json"] + laptop).json(PlanView.self)
         let onDesktop = try run("plansync", ["plan", "show", plan, "--json"] + desktop).json(PlanView.self)
-        let onServer = try run("plansync-server", ["plan", plan, "--data", data.path, "--json"]).json(PlanView.self)
+        let onServer = try run("plansync-server", ["plan", plan, "--data", data.path, "--json"]).json(ServerPlan.self).plan
         #expect(onLaptop == onDesktop && onDesktop == onServer)
-        #expect(onServer.tables.first { $0.name == "services" }?.totals["budget.local"] == 15_000)
+        #expect(onServer.tables.first { $0.name == "services" }?.totals["budget.local"] == 1_500_000)
         #expect(onServer.fields["context.consultation"] == .text("nu este cazul"))
         let conflicts = try run("plansync", ["conflicts"] + laptop)
         #expect(conflicts.output.contains("title") && conflicts.output.contains("also written"))
@@ -130,9 +130,57 @@ struct EndToEndTests {
         #expect(list.output.contains("NEGOMIR") && list.output.contains("1 conflict"))
     }
 
+    @Test("a seed plan: import, export byte for byte, check, render, sync; the server finds the same")
+    func seedThroughTheCLI() throws {
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
+        let root = try temporaryDirectory("seed")
+        let data = root.appendingPathComponent("server")
+        let uat = try run("plansync-server", ["uat", "add", "--data", data.path, "--siruta", "80980", "--name", "Negomir", "--json"])
+        let token = try #require(try uat.json([String: AnyCodable].self)["enrollmentToken"]?.text)
+        let server = try ServerProcess(data: data)
+        defer { server.stop() }
+        let clerk = ["--data", root.appendingPathComponent("clerk").path]
+        #expect(try run("plansync", ["init", "--server", server.url, "--token", token, "--author", "ana"] + clerk).status == 0)
+
+        let seed = fixtures.appendingPathComponent("negomir-2024.json")
+        let imported = try run("plansync", ["plan", "import", seed.path, "--json"] + clerk)
+        #expect(imported.status == 0, "\(imported.errors)")
+        let plan = try imported.json(PlanView.self).id.rawValue
+        let exported = root.appendingPathComponent("export.json")
+        #expect(try run("plansync", ["plan", "export", plan, "-o", exported.path] + clerk).status == 0)
+        #expect(try Data(contentsOf: exported) == Data(contentsOf: seed))
+
+        let check = try run("plansync", ["plan", "check", plan, "--json"] + clerk)
+        #expect(check.status == 1, "errors block sending: exit status 1")
+        let local = try check.json(ValidationReport.self)
+        #expect(local.errors.map(\.code).contains("hg797-annex") && local.errors.map(\.code).contains("chapter-present"))
+        let text = try run("plansync", ["plan", "check", plan] + clerk)
+        #expect(text.output.contains("error\thg797-annex\tlegalBasis[2].citation\tSe citează Anexa 2"))
+
+        let html = root.appendingPathComponent("plan.html")
+        #expect(try run("plansync", ["plan", "render", plan, "--format", "html", "-o", html.path] + clerk).status == 0)
+        let page = try String(contentsOf: html, encoding: .utf8)
+        #expect(page.hasPrefix("<!DOCTYPE html>") && page.contains("hg797-annex") && page.contains("7.050 lei"))
+        let markdown = try run("plansync", ["plan", "render", plan, "--format", "md", "--no-findings"] + clerk)
+        #expect(markdown.status == 0 && markdown.output.hasPrefix("# PLANUL ANUAL") && !markdown.output.contains("Constatări"))
+        #expect(try run("plansync", ["plan", "render", plan, "--format", "pdf"] + clerk).status != 0)
+
+        #expect(try run("plansync", ["sync"] + clerk).status == 0)
+        let onServer = try run("plansync-server", ["plan", plan, "--data", data.path, "--json"]).json(ServerPlan.self)
+        #expect(onServer.check == local, "the server runs the same checks on what it receives")
+        #expect(onServer.plan == (try run("plansync", ["plan", "show", plan, "--json"] + clerk).json(PlanView.self)))
+
+        let other = try run("plansync", ["plan", "import", fixtures.appendingPathComponent("pangarati-2023.json").path] + clerk)
+        #expect(other.status != 0 && other.errors.contains("SIRUTA 123601"))
+        let broken = root.appendingPathComponent("broken.json")
+        try Data(#"{"format":"plansync-plan/1","template":"ordin-1086-2018-v2","siruta":80980,"year":2024,"fields":{"titel":"x"}}"#.utf8).write(to: broken)
+        let refused = try run("plansync", ["plan", "import", broken.path] + clerk)
+        #expect(refused.status != 0 && refused.errors.contains("fields.titel"))
+    }
+
     @Test("every command of both executables answers --help and takes --json")
     func helpAndJSON() throws {
-        let client = ["init", "plan new", "plan list", "plan show", "plan set", "plan fields", "row add", "row set", "row remove",
+        let client = ["init", "plan new", "plan list", "plan show", "plan set", "plan fields", "plan check", "plan rules", "plan render", "plan import", "plan export", "row add", "row set", "row remove",
                       "row move", "sync", "status", "conflicts", "log"]
         for command in client {
             let result = try run("plansync", command.split(separator: " ").map(String.init) + ["--help"])
@@ -145,7 +193,10 @@ struct EndToEndTests {
         }
         let fields = try run("plansync", ["plan", "fields", "--json"])
         #expect(fields.status == 0)
-        #expect(try fields.json([String: [String: AnyCodable]].self)["tables"]?["services"] != nil)
+        struct Listing: Decodable { let template: String; let tables: [String: [String: String]] }
+        let listing = try fields.json(Listing.self)
+        #expect(listing.template == PlanSchema.current.template && listing.tables["services"]?["budget.local"] == "money")
+        #expect(try run("plansync", ["plan", "fields", "--template", "ordin-1086-2030"]).status != 0)
         let notEnrolled = try run("plansync", ["status", "--data", try temporaryDirectory("empty").path])
         #expect(notEnrolled.status != 0 && notEnrolled.errors.contains("plansync init"))
     }
@@ -200,7 +251,7 @@ struct EndToEndTests {
         let status = try run("plansync", ["status", "--json", "--data", clientData.path]).json(ReplicaStatus.self)
         #expect(status.pending == 0 && status.rejected == 0)
         let local = try run("plansync", ["plan", "show", plan.id.rawValue, "--json", "--data", clientData.path]).json(PlanView.self)
-        let remote = try run("plansync-server", ["plan", plan.id.rawValue, "--data", data.path, "--json"]).json(PlanView.self)
+        let remote = try run("plansync-server", ["plan", plan.id.rawValue, "--data", data.path, "--json"]).json(ServerPlan.self).plan
         #expect(local == remote && remote.version == 10_001)
     }
 }
@@ -211,4 +262,10 @@ struct AnyCodable: Decodable {
     init(from decoder: any Decoder) throws {
         text = try? decoder.singleValueContainer().decode(String.self)
     }
+}
+
+/// What `plansync-server plan ID --json` prints: the plan and the reviewer's checks on it.
+struct ServerPlan: Decodable {
+    let plan: PlanView
+    let check: ValidationReport
 }

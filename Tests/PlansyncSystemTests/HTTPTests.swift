@@ -138,12 +138,13 @@ struct RejectionTests {
     @Test("operations the server refuses are set aside with their reason, the plan is rebuilt without them, and the ones behind them land")
     func setAsideAndRebuild() async throws {
         try await HTTPTests.Setup.withSyncedPlan { county, url, ana, plan in
-            // An older client recorded (and applied locally) a row whose capacity is text, then
-            // edited that row: the county's rules refuse the first, so the second has no row.
+            // An older client recorded (and applied locally) a row whose capacity is a bare number
+            // (the current template keeps cells as written text), then edited that row: the
+            // county's rules refuse the first, so the second has no row.
             let device = try ana.replica.settings().device
             let bad = PlanOperation(id: OpID(device: device, counter: 2), hlc: HLCTimestamp(wallMillis: 1_764_000_000_000, logical: 0),
                                     author: "ana", plan: plan.id,
-                                    change: .insertRow(table: "services", position: "V", fields: ["capacity": .text("zece")]))
+                                    change: .insertRow(table: "services", position: "V", fields: ["capacity": .integer(10)]))
             let dependent = PlanOperation(id: OpID(device: device, counter: 3), hlc: HLCTimestamp(wallMillis: 1_764_000_000_000, logical: 1),
                                           author: "ana", plan: plan.id,
                                           change: .setRowField(table: "services", row: bad.id, field: "name", value: .text("Cantină"), supersedes: []))

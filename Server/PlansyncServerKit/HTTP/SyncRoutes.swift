@@ -59,6 +59,10 @@ struct SyncRoutes: Sendable {
             }
             return Self.json(try await store.history(of: plan.id, after: after, limit: Int(limit)), for: request)
         }
+        router.get(RouterPath(APIRoute.planFindings.routerPath)) { request, context in
+            let (store, plan) = try await authorizedPlan(request, context: context)
+            return try Self.json(WireJSON.encode(store.validator.check(plan)), for: request)
+        }
     }
 
     // MARK: Authentication

@@ -11,15 +11,18 @@ import Synchronization
 public final class CountyDirectory: Sendable {
     public let url: URL
     public let registry: SirutaRegistry
+    /// The service codes the reviewer checks know (the shipped list, or one an administrator loads).
+    public let nomenclator: ServiceNomenclator
     private let stores = Mutex<[Int: CountyStore]>([:])
 
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
     }
 
-    public init(url: URL, registry: SirutaRegistry = .shipped) throws {
+    public init(url: URL, registry: SirutaRegistry = .shipped, nomenclator: ServiceNomenclator = .shipped) throws {
         self.url = url
         self.registry = registry
+        self.nomenclator = nomenclator
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         } catch {
@@ -44,7 +47,7 @@ public final class CountyDirectory: Sendable {
     public func open(_ county: County) async throws -> (store: CountyStore, newCredential: String?) {
         if let store = stores.withLock({ $0[county.code] }) { return (store, nil) }
         let path = url.appendingPathComponent("county-\(county.code).sqlite").path
-        let store = try CountyStore(county: county, path: path, registry: registry)
+        let store = try CountyStore(county: county, path: path, registry: registry, nomenclator: nomenclator)
         let credential = try await store.createCountyCredentialIfNeeded()
         if let credential { try writeCredential(credential, for: county) }
         // Keep the first store opened for this county: one pool and one plan cache per county.

@@ -48,10 +48,14 @@ public final class CountyStore: Sendable {
     /// Latest documents, filled on first use; touched only on the writer queue or under its lock.
     private let cache = Mutex<[PlanID: PlanDocument]>([:])
 
-    init(county: County, path: String, registry: SirutaRegistry) throws {
+    /// The county reviewer's checks, run on every plan as received (``findings(of:)``).
+    public let validator: PlanValidator
+
+    init(county: County, path: String, registry: SirutaRegistry, nomenclator: ServiceNomenclator = .shipped) throws {
         self.county = county
         self.path = path
         self.registry = registry
+        validator = PlanValidator(context: ValidationContext(registry: registry, nomenclator: nomenclator, county: county))
         pool = try CountyDatabase.open(at: path)
     }
 
@@ -277,7 +281,7 @@ public final class CountyStore: Sendable {
         if let plan, plan.siruta != device.siruta {
             throw ServerError.forbidden("Plan \(plan.id) belongs to another UAT (SIRUTA \(plan.siruta)); this device may only change plans of SIRUTA \(device.siruta).")
         }
-        if case .createPlan(let siruta, _) = operation.change, siruta != device.siruta {
+        if case .createPlan(let siruta, _, _) = operation.change, siruta != device.siruta {
             throw ServerError.forbidden("This device may only create plans of SIRUTA \(device.siruta), not \(siruta).")
         }
         do {

@@ -9,6 +9,10 @@ public struct PlanDocument: Codable, Hashable, Sendable {
     public let id: PlanID
     public let siruta: Siruta
     public let year: Int
+    /// The template version the plan follows (``PlanSchema/template``). Stored documents written
+    /// before versions existed have none and follow ``PlanSchema/unversioned``.
+    public var template: String { storedTemplate ?? PlanSchema.unversioned.template }
+    private let storedTemplate: String?
     public let createdBy: String
     public let createdAt: HLCTimestamp
     /// Plan-level fields by path, e.g. `context.consultation`.
@@ -21,10 +25,11 @@ public struct PlanDocument: Codable, Hashable, Sendable {
     public internal(set) var lastChange: HLCTimestamp
 
     /// The document a create operation makes.
-    init(creating operation: PlanOperation, siruta: Siruta, year: Int) {
+    init(creating operation: PlanOperation, siruta: Siruta, year: Int, template: String?) {
         id = operation.plan
         self.siruta = siruta
         self.year = year
+        storedTemplate = template
         createdBy = operation.author
         createdAt = operation.hlc
         fields = [:]
@@ -39,6 +44,14 @@ public struct PlanDocument: Codable, Hashable, Sendable {
     }
 
     public func row(_ id: RowID, in table: String) -> PlanRow? { tables[table]?[id] }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, siruta, year, storedTemplate = "template", createdBy, createdAt, fields, tables, version, lastChange
+    }
+
+    /// The template version this plan follows; every plan's is known (the rules refuse to create a
+    /// plan with a version this build does not have).
+    public var schema: PlanSchema { PlanSchema.version(template) ?? .current }
 }
 
 /// A table row: registers for its fields and its position, and any removals not yet superseded.

@@ -54,12 +54,12 @@ extension PlanDocument {
 }
 
 extension ValueKind {
-    /// Reads a value as a clerk types it: `15.000` is fifteen thousand, `12.03.2024` a date, an
-    /// empty text clears the field.
+    /// Reads a value as a clerk types it: cells are kept as typed ("15.000", "-"), `12.03.2024`
+    /// is a date, an empty text clears the field.
     public func parse(_ text: String) throws(PlanPath.SyntaxError) -> Value {
         if text.isEmpty { return .null }
         switch self {
-        case .text:
+        case .text, .count, .money, .reference:
             return .text(text)
         case .integer, .amount:
             let digits = text.replacingOccurrences(of: ".", with: "").replacingOccurrences(of: " ", with: "")

@@ -9,10 +9,10 @@ import PlansyncProtocol
 extension PlanDocument {
     /// Starts a plan from its create operation.
     public static func created(by operation: PlanOperation) throws(Rejection) -> PlanDocument {
-        guard case .createPlan(let siruta, let year) = operation.change else {
+        guard case .createPlan(let siruta, let year, let template) = operation.change else {
             throw Rejection(code: "plan-not-found", message: "Planul \(operation.plan) nu există (plan not found).")
         }
-        return PlanDocument(creating: operation, siruta: siruta, year: year)
+        return PlanDocument(creating: operation, siruta: siruta, year: year, template: template)
     }
 
     /// Applies one checked operation to this plan.
@@ -72,12 +72,12 @@ extension PlanDocument {
     /// Rebuilds a plan from its operations in causal order (the server's sequence order, then a
     /// replica's own unacknowledged operations). Operations that no longer pass the rules, because
     /// one they depended on was rejected, are returned so the caller can report them.
-    public static func replay(_ operations: [PlanOperation], schema: PlanSchema = .current) -> (document: PlanDocument?, skipped: [PlanOperation]) {
+    public static func replay(_ operations: [PlanOperation]) -> (document: PlanDocument?, skipped: [PlanOperation]) {
         var document: PlanDocument?
         var skipped: [PlanOperation] = []
         for operation in operations {
             do {
-                try OperationRules(schema: schema).check(operation, against: document)
+                try OperationRules().check(operation, against: document)
                 if document == nil {
                     document = try PlanDocument.created(by: operation)
                 } else {

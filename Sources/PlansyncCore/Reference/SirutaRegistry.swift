@@ -81,3 +81,22 @@ public struct SirutaRegistry: Sendable {
         text.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil)
     }
 }
+
+extension Siruta {
+    /// Whether the last digit is the check digit of the others: the digits before it, right to
+    /// left, weighted 1, 2, 3, 5, 7; the digit sums of the products added; check digit
+    /// (11 − sum mod 10) mod 10. 77 codes of the official list do not follow it, so a code in the
+    /// list is valid whatever this says (see ``SirutaRegistry``).
+    public var hasValidCheckDigit: Bool {
+        guard rawValue >= 10 else { return false }
+        var body = rawValue / 10
+        var sum = 0
+        for weight in [1, 2, 3, 5, 7] where body > 0 {
+            let product = (body % 10) * weight
+            sum += product / 10 + product % 10
+            body /= 10
+        }
+        guard body == 0 else { return false }
+        return (11 - sum % 10) % 10 == rawValue % 10
+    }
+}

@@ -6,18 +6,17 @@ import PlansyncProtocol
 /// Each rule is a stable code and a message a clerk can act on. A rejected operation is set aside
 /// with its reason; it never blocks the operations behind it.
 public struct OperationRules: Sendable {
-    public let schema: PlanSchema
     /// Plan years accepted: a typo such as 20225 is caught here, not in the county's review.
     public static let years = 2000...2100
 
-    public init(schema: PlanSchema = .current) { self.schema = schema }
+    public init() {}
 
     /// Checks `operation` against the plan as it stands (`nil` when the plan does not exist yet).
     public func check(_ operation: PlanOperation, against plan: PlanDocument?) throws(Rejection) {
         guard !operation.author.allSatisfy(\.isWhitespace) else {
             throw Rejection(code: "author-missing", message: "Operația nu are autor (operation has no author).")
         }
-        if case .createPlan(_, let year) = operation.change {
+        if case .createPlan(_, let year, let template) = operation.change {
             guard plan == nil else {
                 throw Rejection(code: "plan-exists", message: "Planul \(operation.plan) există deja (plan already exists).")
             }
@@ -27,21 +26,25 @@ public struct OperationRules: Sendable {
             guard Self.years.contains(year) else {
                 throw Rejection(code: "year-out-of-range", message: "Anul \(year) nu este un an de plan valid (\(Self.years.lowerBound)–\(Self.years.upperBound)).")
             }
+            guard PlanSchema.version(template) != nil else {
+                throw Rejection(code: "unknown-template", message: "Versiunea de model '\(template ?? "")' nu este cunoscută de acest server; actualizați plansync (unknown template version). Cunoscute: \(PlanSchema.versions.map(\.template).joined(separator: ", ")).")
+            }
             return
         }
         guard let plan else {
             throw Rejection(code: "plan-not-found", message: "Planul \(operation.plan) nu există (plan not found).")
         }
+        let schema = plan.schema
         switch operation.change {
         case .createPlan:
             return
         case .setField(let path, let value, _):
             guard let kind = schema.kind(ofField: path) else {
-                throw Rejection(code: "unknown-field", message: "Câmpul '\(path)' nu există în plan (unknown field). Vezi `plansync plan fields`.")
+                throw Rejection(code: "unknown-field", message: "Câmpul '\(path)' nu există în modelul \(schema.template) al planului (unknown field). Vezi `plansync plan fields`.")
             }
             try checkValue(value, kind: kind, at: path)
         case .insertRow(let table, let position, let values):
-            let tableSchema = try self.table(table)
+            let tableSchema = try self.table(table, in: schema)
             guard plan.row(operation.id, in: table) == nil else {
                 throw Rejection(code: "row-exists", message: "Rândul \(operation.id) există deja în \(table) (row already exists).")
             }
@@ -50,20 +53,20 @@ public struct OperationRules: Sendable {
                 try checkValue(value, kind: try self.column(column, of: tableSchema, table: table), at: "\(table)[\(operation.id)].\(column)")
             }
         case .setRowField(let table, let row, let field, let value, _):
-            let tableSchema = try self.table(table)
+            let tableSchema = try self.table(table, in: schema)
             try requireRow(row, in: table, of: plan)
             try checkValue(value, kind: try column(field, of: tableSchema, table: table), at: "\(table)[\(row)].\(field)")
         case .removeRow(let table, let row, _):
-            _ = try self.table(table)
+            _ = try self.table(table, in: schema)
             try requireRow(row, in: table, of: plan)
         case .moveRow(let table, let row, let position, _):
-            _ = try self.table(table)
+            _ = try self.table(table, in: schema)
             try requireRow(row, in: table, of: plan)
             try checkPosition(position)
         }
     }
 
-    private func table(_ name: String) throws(Rejection) -> TableSchema {
+    private func table(_ name: String, in schema: PlanSchema) throws(Rejection) -> TableSchema {
         guard let table = schema.table(name) else {
             throw Rejection(code: "unknown-table", message: "Tabelul '\(name)' nu există în plan (unknown table). Tabele: \(schema.tables.map(\.name).joined(separator: ", ")).")
         }

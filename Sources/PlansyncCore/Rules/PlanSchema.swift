@@ -1,20 +1,27 @@
 import PlansyncProtocol
 
-/// What a value of a field may be.
+/// What a value of a field or cell may be.
 public enum ValueKind: String, Codable, Sendable {
     /// Free text, kept exactly as written.
     case text
-    /// A whole number (capacity, persons, beds).
+    /// A whole number stored as a number (first template only; later ones use ``count``).
     case integer
-    /// An exact amount in lei (never floating point).
+    /// Whole lei stored as a number (first template only; later ones use ``money``).
     case amount
     /// A calendar date written `YYYY-MM-DD`.
     case date
+    /// A count as written ("45", "-", "nu este cazul", "În funcție de…"): see ``CountCell``.
+    case count
+    /// A budget cell as written ("15.000", "7050 lei", "-"): see ``MoneyCell``.
+    case money
+    /// A registration reference as written ("Nr. 1143/12.03.2024"): see ``RegistrationReference``.
+    case reference
 
     func accepts(_ value: Value) -> Bool {
         switch (self, value) {
         case (_, .null): true
-        case (.text, .text), (.integer, .integer), (.amount, .integer): true
+        case (.text, .text), (.count, .text), (.money, .text), (.reference, .text): true
+        case (.integer, .integer), (.amount, .integer): true
         case (.date, .text(let text)): CalendarDate(text) != nil
         default: false
         }
@@ -26,95 +33,138 @@ public enum ValueKind: String, Codable, Sendable {
         case .integer: "a whole number"
         case .amount: "an amount in lei (a whole number)"
         case .date: "a date written YYYY-MM-DD"
+        case .count, .money, .reference: "text as written in the document (e.g. \"15.000\", \"-\", \"Nr. 1143/12.03.2024\")"
         }
+    }
+
+    /// Columns whose totals the template's totals row states.
+    var isTotalled: Bool { self == .count || self == .money || self == .amount }
+}
+
+/// A plan field: its path, kind and the label the template prints.
+public struct FieldSchema: Sendable {
+    public let path: String
+    public let kind: ValueKind
+    public let label: String
+
+    public init(_ path: String, _ kind: ValueKind, _ label: String) {
+        (self.path, self.kind, self.label) = (path, kind, label)
+    }
+}
+
+/// A table column: its name, kind and header.
+public struct ColumnSchema: Sendable {
+    public let name: String
+    public let kind: ValueKind
+    public let label: String
+
+    public init(_ name: String, _ kind: ValueKind, _ label: String) {
+        (self.name, self.kind, self.label) = (name, kind, label)
     }
 }
 
 /// A table of the plan and its columns.
 public struct TableSchema: Sendable {
+    public let name: String
     public let title: String
     /// Columns in display order.
-    public let columns: [(name: String, kind: ValueKind)]
-    /// Amount columns summed into the totals row (derived, never stored or merged).
+    public let columns: [ColumnSchema]
+    /// Columns summed into the totals row (computed from the rows, never stored or merged).
     public let totalled: [String]
+    /// Whether the template has a totals row the document writes out; its cells are the fields
+    /// `TABLE.total.COLUMN`, kept as written so the validator can compare them with the rows.
+    public let writtenTotals: Bool
     private let kinds: [String: ValueKind]
 
-    public init(title: String, columns: [(name: String, kind: ValueKind)]) {
+    public init(_ name: String, title: String, columns: [ColumnSchema], writtenTotals: Bool = false) {
+        self.name = name
         self.title = title
         self.columns = columns
-        totalled = columns.filter { $0.kind == .amount }.map(\.name)
+        self.writtenTotals = writtenTotals
+        totalled = columns.filter { writtenTotals ? $0.kind.isTotalled : $0.kind == .amount }.map(\.name)
         kinds = Dictionary(uniqueKeysWithValues: columns.map { ($0.name, $0.kind) })
     }
 
     public func kind(of column: String) -> ValueKind? { kinds[column] }
+    public func column(_ name: String) -> ColumnSchema? { columns.first { $0.name == name } }
+
+    /// The fields of the written totals row.
+    var totalFields: [FieldSchema] {
+        guard writtenTotals else { return [] }
+        return columns.filter { totalled.contains($0.name) }.map { FieldSchema("\(name).total.\($0.name)", $0.kind, "Total — \($0.label)") }
+    }
 }
 
-/// The fields and tables a plan has, as data: the rules check operations against it, the CLI and
-/// the API list it. Versioned with the template (Ordinul MMJS 1086/2018) so a new template does not
-/// break older plans.
-public struct PlanSchema: Sendable {
-    public let template: String
-    /// Fields and tables in the template's order (for listing and rendering).
-    public let fields: [(path: String, kind: ValueKind)]
-    public let tables: [(name: String, table: TableSchema)]
-    // Lookups by name: the rules consult them for every operation.
-    private let fieldKinds: [String: ValueKind]
-    private let tablesByName: [String: TableSchema]
-
-    public init(template: String, fields: [(path: String, kind: ValueKind)], tables: [(name: String, table: TableSchema)]) {
-        self.template = template
-        self.fields = fields
-        self.tables = tables
-        fieldKinds = Dictionary(uniqueKeysWithValues: fields.map { ($0.path, $0.kind) })
-        tablesByName = Dictionary(uniqueKeysWithValues: tables.map { ($0.name, $0.table) })
+/// A heading of the template and what comes under it, in the document's order.
+public struct TemplateSection: Sendable {
+    public enum Item: Sendable {
+        case field(FieldSchema)
+        case table(TableSchema)
     }
 
-    public func kind(ofField path: String) -> ValueKind? { fieldKinds[path] }
+    public let heading: String
+    /// 1 for a chapter, 2 for its parts.
+    public let level: Int
+    public let items: [Item]
+
+    public init(_ heading: String, level: Int = 1, _ items: [Item]) {
+        (self.heading, self.level, self.items) = (heading, level, items)
+    }
+}
+
+/// A version of the plan template, as data: the fields and tables a plan has, their labels and
+/// their order. The rules check operations against it, the CLI lists it, import and export and the
+/// renderer walk it.
+///
+/// Every plan records the version it was made with (``PlanDocument/template``), so a new template
+/// next year does not break this year's plans: they keep loading, rendering and validating by
+/// their own version. See ``PlanSchema/versions``.
+public struct PlanSchema: Sendable {
+    /// The version's id, recorded on every plan created with it.
+    public let template: String
+    /// What the version is, for people.
+    public let title: String
+    public let sections: [TemplateSection]
+    public let fields: [FieldSchema]
+    public let tables: [TableSchema]
+    // Lookups by name: the rules consult them for every operation.
+    private let fieldsByPath: [String: FieldSchema]
+    private let tablesByName: [String: TableSchema]
+
+    public init(template: String, title: String, sections: [TemplateSection]) {
+        self.template = template
+        self.title = title
+        self.sections = sections
+        var fields: [FieldSchema] = [], tables: [TableSchema] = []
+        for item in sections.flatMap(\.items) {
+            switch item {
+            case .field(let field): fields.append(field)
+            case .table(let table): tables.append(table); fields += table.totalFields
+            }
+        }
+        self.fields = fields
+        self.tables = tables
+        fieldsByPath = Dictionary(uniqueKeysWithValues: fields.map { ($0.path, $0) })
+        tablesByName = Dictionary(uniqueKeysWithValues: tables.map { ($0.name, $0) })
+    }
+
+    public func kind(ofField path: String) -> ValueKind? { fieldsByPath[path]?.kind }
+    public func field(_ path: String) -> FieldSchema? { fieldsByPath[path] }
     public func table(_ name: String) -> TableSchema? { tablesByName[name] }
 
-    private static let budget: [(name: String, kind: ValueKind)] = [
-        ("budget.local", .amount), ("budget.county", .amount), ("budget.state", .amount),
-        ("budget.contributions", .amount), ("budget.other", .amount),
-    ]
+    /// The version new plans follow.
+    public static let current = ordin1086v2
+    /// Every version a plan may follow, oldest first. Never remove one: plans made with it must
+    /// keep loading.
+    public static let versions = [ordin1086v1, ordin1086v2]
+    /// The version of plans whose create operation names none (made before versions existed).
+    public static let unversioned = ordin1086v1
 
-    /// The annual action plan template of Ordinul MMJS 1086/2018.
-    public static let current = PlanSchema(
-        template: "ordin-1086-2018",
-        fields: [
-            ("title", .text),
-            ("preparedBy", .text),
-            ("approvedBy.mayor", .text),
-            ("context.localStrategy.period", .text),
-            ("context.localStrategy.approval", .text),
-            ("context.countyStrategy.period", .text),
-            ("context.countyStrategy.approval", .text),
-            ("context.consultation", .text),
-            ("contracting", .text),
-            ("subsidies", .text),
-            ("notes", .text),
-        ],
-        tables: [
-            ("services", TableSchema(
-                title: "I A. Servicii sociale existente",
-                columns: [("code", .text), ("name", .text), ("capacity", .integer), ("occupancy", .integer)] + budget)),
-            ("proposedServices", TableSchema(
-                title: "I B. Servicii sociale propuse",
-                columns: [("code", .text), ("name", .text), ("category", .text), ("capacity", .integer),
-                          ("beds", .integer), ("area", .integer), ("staff", .text)] + budget + [("justification", .text)])),
-            ("information", TableSchema(
-                title: "II. Activități de informare",
-                columns: [("activity", .text), ("frequency", .text)])),
-            ("training", TableSchema(
-                title: "III. Formare profesională",
-                columns: [("kind", .text), ("topic", .text), ("persons", .integer), ("budget", .amount)])),
-            ("actions", TableSchema(
-                title: "Plan de acțiune",
-                columns: [("generalObjective", .text), ("specificObjective", .text), ("activity", .text),
-                          ("financing", .text), ("indicator", .text), ("termen", .text), ("responsible", .text)])),
-            ("monitoring", TableSchema(
-                title: "Monitorizare",
-                columns: [("indicator", .text), ("frequency", .text)])),
-        ])
+    /// The version a plan records, or `nil` if this build does not know it.
+    public static func version(_ id: String?) -> PlanSchema? {
+        guard let id else { return unversioned }
+        return versions.first { $0.template == id }
+    }
 }
 
 /// A date as `YYYY-MM-DD`, checked for a real calendar day.
@@ -136,6 +186,10 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
     public static func < (a: Self, b: Self) -> Bool { (a.year, a.month, a.day) < (b.year, b.month, b.day) }
     /// Romanian style, as the documents write dates: `12.03.2024`.
     public var description: String {
-        String(format: "%02d.%02d.%04d", day, month, year)
+        (day < 10 ? "0" : "") + "\(day)." + (month < 10 ? "0" : "") + "\(month).\(year)"
+    }
+    /// As stored: `2024-03-12`.
+    public var iso: String {
+        "\(year)-" + (month < 10 ? "0" : "") + "\(month)-" + (day < 10 ? "0" : "") + "\(day)"
     }
 }

@@ -9,7 +9,7 @@ public struct PlanView: Codable, Hashable, Sendable {
     public struct RowView: Codable, Hashable, Sendable {
         public var id: RowID
         public var values: [String: Value]
-        /// Sum of the row's amount columns, when the table has any.
+        /// Sum of the row's budget columns in bani, when the table has any.
         public var total: Int64?
     }
 
@@ -18,7 +18,7 @@ public struct PlanView: Codable, Hashable, Sendable {
         public var title: String
         public var columns: [String]
         public var rows: [RowView]
-        /// Column totals of the amount columns (the template's totals row).
+        /// Column totals of the totalled columns: bani for budget columns, units for counts.
         public var totals: [String: Int64]
     }
 
@@ -33,7 +33,9 @@ public struct PlanView: Codable, Hashable, Sendable {
     public var tables: [TableView]
     public var conflicts: [Conflict]
 
-    public init(_ plan: PlanDocument, schema: PlanSchema = .current) {
+    public init(_ plan: PlanDocument) {
+        let schema = plan.schema
+        let unit = plan.moneyUnit
         id = plan.id
         siruta = plan.siruta
         year = plan.year
@@ -42,18 +44,19 @@ public struct PlanView: Codable, Hashable, Sendable {
         createdBy = plan.createdBy
         lastChange = plan.lastChange
         fields = plan.fields.mapValues(\.value).filter { $0.value != .null }
-        tables = schema.tables.map { name, table in
-            let amounts = table.totalled
-            let rows = plan.visibleRows(of: name).map { row in
+        tables = schema.tables.map { table in
+            let money = table.columns.filter { table.totalled.contains($0.name) && $0.kind.isMoney }
+            let rows = plan.visibleRows(of: table.name).map { row in
                 let values = row.fields.mapValues(\.value).filter { $0.value != .null }
-                let total: Int64? = amounts.isEmpty ? nil : amounts.reduce(0) { $0 + (values[$1]?.integer ?? 0) }
+                let total: Int64? = money.isEmpty ? nil
+                    : money.reduce(0) { $0 + $1.kind.counted(values[$1.name] ?? .null, unit: unit) }
                 return RowView(id: row.id, values: values, total: total)
             }
             var totals: [String: Int64] = [:]
-            for column in amounts {
-                totals[column] = rows.reduce(0) { $0 + ($1.values[column]?.integer ?? 0) }
+            for column in table.columns where table.totalled.contains(column.name) {
+                totals[column.name] = rows.reduce(0) { $0 + column.kind.counted($1.values[column.name] ?? .null, unit: unit) }
             }
-            return TableView(name: name, title: table.title, columns: table.columns.map(\.name), rows: rows, totals: totals)
+            return TableView(name: table.name, title: table.title, columns: table.columns.map(\.name), rows: rows, totals: totals)
         }
         conflicts = plan.conflicts
     }

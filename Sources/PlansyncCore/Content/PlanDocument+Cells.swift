@@ -1,0 +1,26 @@
+import PlansyncProtocol
+
+extension PlanDocument {
+    /// The unit the plan's budget cells are written in (`moneyUnit`); lei unless the plan says
+    /// "mii lei".
+    public var moneyUnit: MoneyUnit {
+        fields["moneyUnit"]?.value.text.flatMap(MoneyUnit.init(stated:)) ?? .lei
+    }
+}
+
+extension ValueKind {
+    /// What a value of this kind adds to its column's total: units for counts, bani for money.
+    /// Cells without a number ("-", "nu este cazul", free text) add nothing.
+    public func counted(_ value: Value, unit: MoneyUnit) -> Int64 {
+        switch (self, value) {
+        case (.integer, .integer(let number)): number
+        case (.amount, .integer(let lei)): lei * 100
+        case (.count, .text(let raw)): CountCell(raw).countedValue
+        case (.money, .text(let raw)): MoneyCell(raw, planUnit: unit).countedBani
+        default: 0
+        }
+    }
+
+    /// Whether totals of this kind are money (shown in lei) rather than counts.
+    public var isMoney: Bool { self == .amount || self == .money }
+}

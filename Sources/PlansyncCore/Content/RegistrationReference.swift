@@ -1,0 +1,68 @@
+import Foundation
+
+/// A registration reference as written on a document: "Nr. 1143/12.03.2024", "1/5552/20.03.2024",
+/// "nr. 83 din data de 14.12.2017", "HCJ 39/2026", or a blank "Nr. ____".
+///
+/// The number and the date are read from the text; the raw text is what is stored and shown, so
+/// nothing a clerk wrote is lost. Who issued it is a separate field next to it.
+public struct RegistrationReference: Hashable, Sendable {
+    public enum Kind: String, Codable, Sendable {
+        /// A number, with a date or at least a year.
+        case reference
+        /// A blank left to fill in ("Nr. ____ / ____").
+        case placeholder
+        /// "nu este cazul".
+        case notApplicable = "nu-este-cazul"
+        /// Present but empty.
+        case empty
+        /// Text from which no number could be read.
+        case text
+    }
+
+    public let raw: String
+    public let kind: Kind
+    /// The registration number as written, prefixes included: "1143", "1/5552".
+    public let number: String?
+    public let date: CalendarDate?
+    /// The year, from the date or from "39/2026".
+    public let year: Int?
+
+    public init(_ raw: String) {
+        self.raw = raw
+        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let folded = CellKind.folded(text)
+        if text.isEmpty { (kind, number, date, year) = (.empty, nil, nil, nil); return }
+        if folded.contains("nu este cazul") { (kind, number, date, year) = (.notApplicable, nil, nil, nil); return }
+        let date = Self.firstDate(in: text)
+        if let match = text.firstMatch(of: Self.slashed) {
+            let number = String(match.output.1)
+            let year = date?.year ?? Int(match.output.2).flatMap { $0 >= 1900 ? $0 : nil }
+            (kind, self.number, self.date, self.year) = (.reference, number, date, year)
+            return
+        }
+        if let match = folded.firstMatch(of: Self.numbered) {
+            (kind, number, self.date, year) = (.reference, String(match.output.1), date, date?.year)
+            return
+        }
+        let blank = text.contains("__") || text.contains("...") || text.contains("…") || folded.contains(Self.emptyNumber)
+        (kind, number, self.date, year) = (blank ? .placeholder : .text, nil, date, date?.year)
+    }
+
+    /// `1143/12.03.2024`, `1/5552/20.03.2024`, `39/2026`: the number is everything before the
+    /// last slash, the date or year after it.
+    nonisolated(unsafe) private static let slashed = /(\d+(?:\s*\/\s*\d+)*)\s*\/\s*(\d{2}\.\d{2}\.\d{4}|\d{4})\b/
+    /// `nr. 83 din data de 14.12.2017`, `nr. 294 din 21.12.2022`.
+    nonisolated(unsafe) private static let numbered = /nr\.?\s*(\d+)\b/
+    /// `nr. din`, `Nr.` at the end: a number left out.
+    nonisolated(unsafe) private static let emptyNumber = /\bnr\.?\s*(din\b|$)/
+    nonisolated(unsafe) private static let datePattern = /(\d{1,2})\.(\d{1,2})\.(\d{4})/
+
+    /// The first `dd.mm.yyyy` date in a text.
+    static func firstDate(in text: String) -> CalendarDate? {
+        for match in text.matches(of: datePattern) {
+            let iso = String(format: "%04d-%02d-%02d", Int(match.output.3)!, Int(match.output.2)!, Int(match.output.1)!)
+            if let date = CalendarDate(iso) { return date }
+        }
+        return nil
+    }
+}

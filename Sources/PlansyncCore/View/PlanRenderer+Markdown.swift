@@ -1,0 +1,68 @@
+extension PlanRenderer {
+    /// The plan as Markdown (GitHub tables), findings listed at the end and flagged in place.
+    public var markdown: String {
+        let head = heading
+        var lines = ["# \(head.title)", "", "_\(head.subtitle)_", ""]
+        for section in content.schema.sections {
+            var parts: [String] = []
+            for item in section.items {
+                switch item {
+                case .field(let field):
+                    guard let value = content.value(field.path) else { continue }
+                    let text = display(value, kind: field.kind)
+                    parts.append(text.contains("\n")
+                        ? "**\(field.label)**\(flag(field.path))\n\n\(text)\n"
+                        : "**\(field.label)**\(flag(field.path)): \(text)\n")
+                case .table(let table):
+                    let rendered = self.table(table)
+                    if !rendered.isEmpty { parts.append(rendered) }
+                }
+            }
+            guard !parts.isEmpty else { continue }
+            lines.append(String(repeating: "#", count: section.level + 1) + " \(section.heading)")
+            lines.append("")
+            lines += parts
+        }
+        if !findings.isEmpty {
+            lines.append("## Constatări")
+            lines.append("")
+            for finding in findings {
+                lines.append("- **\(finding.severity.romanian)** `\(finding.code)`" + (finding.path.isEmpty ? "" : " `\(finding.path)`") + " — \(finding.message)")
+            }
+            lines.append("")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private func table(_ table: TableSchema) -> String {
+        let rows = content.rows(table.name)
+        let title = "**\(table.title)**\(flag(table.name))"
+        guard !rows.isEmpty else { return marks(table.name).isEmpty ? "" : "\(title)\n\n_(necompletat)_\n" }
+        let columns = columns(of: table)
+        var lines = [title, "", "| " + columns.map { cell($0.label) }.joined(separator: " | ") + " |",
+                     "|" + columns.map { $0.kind == .money || $0.kind == .count || $0.kind == .amount ? " ---: |" : " --- |" }.joined()]
+        for (index, row) in rows.enumerated() {
+            let cells = columns.map { column in
+                if Self.mergedColumns.contains(column.name), index > 0, rows[index - 1].values[column.name] == row.values[column.name] { return "" }
+                return cell(row.values[column.name].map { display($0, kind: column.kind) } ?? "") + flag(row.path(column.name))
+            }
+            lines.append("| " + cells.joined(separator: " | ") + " |")
+        }
+        let totals = totals(of: table)
+        if !totals.isEmpty {
+            lines.append("| " + columns.enumerated().map { index, column in
+                (index == 0 ? "**Total** " : "") + cell(totals[column.name] ?? "") + flag("\(table.name).total.\(column.name)")
+            }.joined(separator: " | ") + " |")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private func cell(_ text: String) -> String {
+        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: "<br>")
+    }
+
+    private func flag(_ path: String) -> String {
+        let found = marks(path)
+        return found.isEmpty ? "" : " ⚠︎[" + found.map(\.code).joined(separator: ", ") + "]"
+    }
+}

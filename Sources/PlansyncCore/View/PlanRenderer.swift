@@ -1,0 +1,84 @@
+import PlansyncProtocol
+
+/// The plan as a document in the template's own layout and order, as HTML (printable from a
+/// browser) or Markdown: chapters, tables with the funding-source columns and totals row,
+/// amounts as "15.000 lei", dates as "12.03.2024". With findings, each offending field or cell
+/// is marked and the findings are listed beside the plan.
+public struct PlanRenderer: Sendable {
+    public enum Format: String, Sendable, CaseIterable {
+        case html, md
+    }
+
+    let content: PlanContent
+    let registry: SirutaRegistry
+    let findings: [Finding]
+    private let findingsByPath: [String: [Finding]]
+
+    public init(_ plan: PlanDocument, findings: [Finding] = [], registry: SirutaRegistry = .shipped) {
+        content = PlanContent(plan)
+        self.registry = registry
+        self.findings = findings
+        findingsByPath = Dictionary(grouping: findings, by: \.path)
+    }
+
+    public func render(_ format: Format) -> String {
+        format == .html ? html : markdown
+    }
+
+    // MARK: Shared reading
+
+    /// The heading line: title, UAT, county, year.
+    var heading: (title: String, subtitle: String) {
+        let plan = content.plan
+        let uat = registry[plan.siruta]
+        let kind = uat.map { ["comuna": "comuna", "oras": "orașul", "municipiu": "municipiul"][$0.kind.rawValue] ?? "" } ?? ""
+        let title = content.text("title") ?? "Planul anual de acțiune privind serviciile sociale — \(plan.year)"
+        let place = uat.map { "UAT: \(kind) \($0.name.replacingOccurrences(of: "ORAȘ ", with: "").replacingOccurrences(of: "MUNICIPIUL ", with: "")), județul \($0.county.name)" }
+            ?? "UAT: SIRUTA \(plan.siruta)"
+        return (title, "\(place) · SIRUTA \(plan.siruta) · anul \(plan.year) · versiunea \(plan.version) · model \(content.schema.template)")
+    }
+
+    /// A value as the document shows it.
+    func display(_ value: Value, kind: ValueKind) -> String {
+        switch (kind, value) {
+        case (.amount, .integer(let lei)): return Lei.format(bani: lei * 100)
+        case (_, .integer(let number)): return Lei.group(number)
+        case (.money, .text(let raw)):
+            let cell = MoneyCell(raw, planUnit: content.unit)
+            return cell.bani.map(Lei.format(bani:)) ?? raw
+        case (.count, .text(let raw)):
+            return CountCell(raw).number.map(Lei.group) ?? raw
+        case (.date, .text(let iso)):
+            return CalendarDate(iso)?.description ?? iso
+        case (_, .text(let text)): return text
+        default: return value.description
+        }
+    }
+
+    /// The totals row: computed from the rows; a written total that differs is shown next to it.
+    func totals(of table: TableSchema) -> [String: String] {
+        guard !table.totalled.isEmpty else { return [:] }
+        let rows = content.rows(table.name)
+        var cells: [String: String] = [:]
+        for column in table.columns where table.totalled.contains(column.name) {
+            let sum = rows.reduce(Int64(0)) { $0 + column.kind.counted($1.values[column.name] ?? .null, unit: content.unit) }
+            var shown = column.kind.isMoney ? Lei.format(bani: sum) : Lei.group(sum)
+            if let written = content.value("\(table.name).total.\(column.name)"), display(written, kind: column.kind) != shown {
+                shown += " (în document: \(written.text ?? written.description))"
+            }
+            cells[column.name] = shown
+        }
+        return cells
+    }
+
+    /// Columns worth a place in the printed table: those with a value in some row.
+    func columns(of table: TableSchema) -> [ColumnSchema] {
+        let rows = content.rows(table.name)
+        return table.columns.filter { column in rows.contains { $0.values[column.name] != nil } }
+    }
+
+    /// Whether a row repeats the objectives of the row above (printed as one merged cell).
+    static let mergedColumns: Set<String> = ["generalObjective", "specificObjective"]
+
+    func marks(_ path: String) -> [Finding] { findingsByPath[path] ?? [] }
+}

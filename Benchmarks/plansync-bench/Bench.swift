@@ -97,6 +97,42 @@ struct Bench {
         // 5. Raw SQLite on the same rows, for comparison.
         let rawRate = try rawSQLite(rows: 10_000, batch: 1_000, at: root.appendingPathComponent("raw.sqlite"), like: gorj)
         report("raw SQLite, same rows, 1,000-row transactions", String(format: "%.0f rows/s", rawRate), "", target: "")
+
+        // 6. Plan content: import a full seed plan, check it, render it.
+        let seed = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Tests/Fixtures/negomir-2024.json")
+        let bytes = try Data(contentsOf: seed)
+        var importTimes: [Double] = []
+        var imported: PlanDocument?
+        for _ in 0..<10 {
+            let started = ContinuousClock.now
+            imported = try writer.replica.importPlan(try PlanFile.read(bytes))
+            importTimes.append(milliseconds(since: started))
+        }
+        report("import the Negomir seed (\(bytes.count / 1024) KB, \(imported!.version) ops, durable; median of 10)",
+               String(format: "%.1f ms", median(importTimes)), "", target: "")
+        let negomir = try writer.replica.plans().first { $0.year == 2024 }!
+        var exportTimes: [Double] = []
+        for _ in 0..<50 {
+            let started = ContinuousClock.now
+            precondition(PlanFile(negomir).json == bytes)
+            exportTimes.append(milliseconds(since: started))
+        }
+        report("export it back, byte for byte (median of 50)", String(format: "%.2f ms", median(exportTimes)), "", target: "")
+        let validator = PlanValidator(context: ValidationContext(county: gorj.county))
+        let started = ContinuousClock.now
+        for _ in 0..<3_200 { precondition(!validator.check(negomir).canSubmit) }
+        let checkAll = milliseconds(since: started)
+        report("check 3,200 full plans (every UAT's plan for a year)", String(format: "%.0f ms", checkAll),
+               String(format: "%.2f ms per plan", checkAll / 3_200), target: "")
+        var renderTimes: [Double] = []
+        let findings = validator.check(negomir).findings
+        for _ in 0..<50 {
+            let started = ContinuousClock.now
+            precondition(!PlanRenderer(negomir, findings: findings).html.isEmpty)
+            renderTimes.append(milliseconds(since: started))
+        }
+        report("render it as HTML with findings (median of 50)", String(format: "%.2f ms", median(renderTimes)), "", target: "")
     }
 
     static func report(_ what: String, _ value: String, _ detail: String, target: String) {

@@ -5,11 +5,31 @@ public struct PlanContent: Sendable {
     public let plan: PlanDocument
     public let schema: PlanSchema
     public let unit: MoneyUnit
+    /// Every free-text value of the plan with its path, fields first, then table cells (the
+    /// checks that read prose share one walk).
+    public let texts: [(path: String, text: String)]
+    private let rowsByTable: [String: [Row]]
 
     public init(_ plan: PlanDocument) {
         self.plan = plan
         schema = plan.schema
         unit = plan.moneyUnit
+        let rowsByTable = Dictionary(uniqueKeysWithValues: plan.schema.tables.map { table in
+            (table.name, plan.visibleRows(of: table.name).enumerated().map { place, row in
+                Row(table: table.name, place: place + 1, values: row.fields.mapValues(\.value).filter { $0.value != .null })
+            })
+        })
+        self.rowsByTable = rowsByTable
+        let fields = plan.schema.fields.filter { $0.kind == .text }.compactMap { field -> (String, String)? in
+            guard let text = plan.fields[field.path]?.value.text, !text.isEmpty else { return nil }
+            return (field.path, text)
+        }
+        let cells = plan.schema.tables.flatMap { table in
+            (rowsByTable[table.name] ?? []).flatMap { row in
+                table.columns.filter { $0.kind == .text }.compactMap { column in row.text(column.name).map { (row.path(column.name), $0) } }
+            }
+        }
+        texts = fields + cells
     }
 
     /// A row as displayed, with its 1-based place (the place `plansync plan set` accepts).
@@ -41,11 +61,7 @@ public struct PlanContent: Sendable {
 
     public func count(_ path: String) -> CountCell? { value(path)?.text.map(CountCell.init) }
 
-    public func rows(_ table: String) -> [Row] {
-        plan.visibleRows(of: table).enumerated().map { place, row in
-            Row(table: table, place: place + 1, values: row.fields.mapValues(\.value).filter { $0.value != .null })
-        }
-    }
+    public func rows(_ table: String) -> [Row] { rowsByTable[table] ?? [] }
 
     /// A count cell of a row; first-template integers read as written digits.
     public func count(_ row: Row, _ column: String) -> CountCell? {
@@ -63,17 +79,6 @@ public struct PlanContent: Sendable {
         case .integer(let lei)?: MoneyCell(String(lei), planUnit: .lei)
         default: nil
         }
-    }
-
-    /// Every free-text value of the plan with its path, fields first, then table cells.
-    public var texts: [(path: String, text: String)] {
-        let fields = schema.fields.filter { $0.kind == .text }.compactMap { field in text(field.path).map { (field.path, $0) } }
-        let cells = schema.tables.flatMap { table in
-            rows(table.name).flatMap { row in
-                table.columns.filter { $0.kind == .text }.compactMap { column in row.text(column.name).map { (row.path(column.name), $0) } }
-            }
-        }
-        return fields + cells
     }
 
     /// Whether the template version of this plan has the field (rules about parts a template

@@ -44,23 +44,23 @@ struct SeedFixtureTests {
     /// What a county reviewer finds in each seed: (severity, rule code, path).
     static let expected: [String: [String]] = [
         "negomir-2024": [
-            "error chapter-present contracting", "error chapter-present information",
-            "error hg797-annex legalBasis[2].citation", "error hg797-year legalBasis[2].citation",
-            "error chapter-present proposedServices", "error chapter-present services", "error chapter-present subsidies",
+            "error hg797-year legalBasis[2].citation", "error hg797-annex legalBasis[2].citation",
+            "error chapter-present services", "error chapter-present proposedServices", "error chapter-present contracting",
+            "error chapter-present subsidies", "error chapter-present information",
+            "warning strategy-approval context.localStrategy.title", "warning strategy-approval context.countyStrategy.title",
             "warning consultation context.consultation",
-            "warning strategy-approval context.countyStrategy.title", "warning strategy-approval context.localStrategy.title",
             "warning placeholder decisions.aviz.reference", "warning placeholder decisions.hcl.reference",
         ],
         "pangarati-2023": [
             "warning year-consistent considerations",
-            "warning placeholder training[6].budget", "warning placeholder training[6].persons",
-            "warning placeholder training[7].budget", "warning placeholder training[7].persons",
+            "warning placeholder training[6].persons", "warning placeholder training[6].budget",
+            "warning placeholder training[7].persons", "warning placeholder training[7].budget",
         ],
         "targu-frumos-2019": [
-            "error chapter-present contracting", "error chapter-present proposedServices", "error chapter-present services",
-            "warning placeholder context.consultation",
-            "warning strategy-approval context.countyStrategy.title", "warning strategy-approval context.localStrategy.approval",
+            "error chapter-present services", "error chapter-present proposedServices", "error chapter-present contracting",
+            "warning strategy-approval context.localStrategy.approval", "warning strategy-approval context.countyStrategy.title",
             "warning aviz-recorded decisions.aviz.reference",
+            "warning placeholder context.consultation",
         ],
     ]
 

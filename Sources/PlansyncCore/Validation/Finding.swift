@@ -29,12 +29,15 @@ public struct Finding: Codable, Hashable, Sendable {
     }
 }
 
-/// What a plan check found, errors first.
+/// What a plan check found: errors first, each severity in the order of the checks (which follow
+/// the template), so a clerk reads them from the top of the plan down.
 public struct ValidationReport: Codable, Hashable, Sendable {
     public let findings: [Finding]
 
     public init(findings: [Finding]) {
-        self.findings = findings.sorted { ($0.severity, $0.path, $0.code) < ($1.severity, $1.path, $1.code) }
+        self.findings = findings.enumerated()
+            .sorted { ($0.element.severity, $0.offset) < ($1.element.severity, $1.offset) }
+            .map(\.element)
     }
 
     public var errors: [Finding] { findings.filter { $0.severity == .error } }

@@ -105,12 +105,7 @@ struct PlanCommand: ParsableCommand {
         func run() throws {
             let replica = try options.replica()
             let report = try options.validator(county: try replica.settings().county, nomenclator: nomenclator).check(try replica.findPlan(plan))
-            try options.emit(report) {
-                guard !report.findings.isEmpty else { return "No findings: the plan passes every check." }
-                return (report.findings.map { finding in
-                    "\(finding.severity.rawValue)\t\(finding.code)\t\(finding.path.isEmpty ? "-" : finding.path)\t\(finding.message)"
-                } + ["\(report.errors.count) error(s), \(report.warnings.count) warning(s)."]).joined(separator: "\n")
-            }
+            try options.emit(report) { report.text }
             if !report.canSubmit { throw ExitCode(1) }
         }
     }

@@ -188,11 +188,7 @@ struct ShowPlan: AsyncParsableCommand {
             if let document = try await store.plan(PlanID(plan)) {
                 struct Answer: Encodable { let plan: PlanView; let check: ValidationReport }
                 let answer = Answer(plan: PlanView(document), check: store.validator.check(document))
-                try options.emit(answer) {
-                    ([answer.plan.text, "Checks: \(answer.check.errors.count) error(s), \(answer.check.warnings.count) warning(s)"]
-                        + answer.check.findings.map { "  \($0.severity.rawValue)\t\($0.code)\t\($0.path.isEmpty ? "-" : $0.path)\t\($0.message)" })
-                        .joined(separator: "\n")
-                }
+                try options.emit(answer) { answer.plan.text + "\nReviewer checks:\n" + answer.check.text }
                 return
             }
         }

@@ -21,12 +21,12 @@ extension PlanFile {
                                       ("number", .object([("type", .string("string"))])),
                                       ("date", .object([("$ref", .string("#/$defs/date"))])), ("year", .object([("type", .string("integer"))]))])),
         ] + versions.flatMap { schema in
-            [("\(schema.template).fields", objectSchema(schema.fields.map { ($0.path, $0.kind, $0.label) })),
+            [("\(schema.template).fields", objectSchema(schema.fields)),
              ("\(schema.template).tables", .object([
                 ("type", .string("object")), ("additionalProperties", .bool(false)),
                 ("properties", .object(schema.tables.map { table in
                     (table.name, .object([("description", .string(table.title)), ("type", .string("array")),
-                                          ("items", objectSchema(table.columns.map { ($0.name, $0.kind, $0.label) }))]))
+                                          ("items", objectSchema(table.columns))]))
                 })),
              ]))]
         }
@@ -70,9 +70,9 @@ extension PlanFile {
     }
 
     /// Nested object schemas for dotted leaf paths, in order.
-    private static func objectSchema(_ leaves: [(path: String, kind: ValueKind, label: String)]) -> OrderedJSON {
+    private static func objectSchema(_ leaves: [FieldSchema]) -> OrderedJSON {
         var order: [String] = []
-        var groups: [String: [(path: String, kind: ValueKind, label: String)]] = [:]
+        var groups: [String: [FieldSchema]] = [:]
         var members: [String: OrderedJSON] = [:]
         for leaf in leaves {
             let parts = leaf.path.split(separator: ".", maxSplits: 1).map(String.init)
@@ -81,7 +81,7 @@ extension PlanFile {
                 members[leaf.path] = .object([("$ref", .string("#/$defs/\(leaf.kind.rawValue == "amount" ? "integer" : leaf.kind.rawValue)")), ("description", .string(leaf.label))])
             } else {
                 if groups[parts[0]] == nil { order.append(parts[0]) }
-                groups[parts[0], default: []].append((parts[1], leaf.kind, leaf.label))
+                groups[parts[0], default: []].append(FieldSchema(parts[1], leaf.kind, leaf.label))
             }
         }
         return .object([

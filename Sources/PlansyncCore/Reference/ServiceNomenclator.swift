@@ -59,28 +59,18 @@ public struct ServiceNomenclator: Sendable {
 
     public let entries: [ServiceCode: Entry]
 
-    public static let shipped: ServiceNomenclator = {
-        guard let url = Bundle.module.url(forResource: "nomenclator-servicii", withExtension: "csv"),
-              let list = try? ServiceNomenclator(contentsOf: url)
-        else { fatalError("plansync is installed without its service nomenclator (nomenclator-servicii.csv)") }
-        return list
-    }()
+    public static let shipped = ReferenceList.shipped("nomenclator-servicii", ServiceNomenclator.init(contentsOf:))
 
-    public init(contentsOf url: URL) throws {
-        let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw SirutaRegistry.LoadError(description: "cannot read the service nomenclator \(url.path): \(error.localizedDescription)")
-        }
-        try self.init(csv: text)
+    public init(contentsOf url: URL) throws(ReferenceList.LoadError) {
+        try self.init(csv: try ReferenceList.text(at: url, what: "the service nomenclator"))
     }
 
     /// Reads `code;name;source` lines after a header line.
-    public init(csv: String) throws {
+    public init(csv: String) throws(ReferenceList.LoadError) {
         var entries: [ServiceCode: Entry] = [:]
-        for (number, line) in csv.split(whereSeparator: \.isNewline).enumerated().dropFirst() {
-            let cells = line.split(separator: ";", omittingEmptySubsequences: false).map(String.init)
+        for (number, line, cells) in ReferenceList.rows(csv) {
             guard cells.count >= 3, let code = ServiceCode(cells[0]) else {
-                throw SirutaRegistry.LoadError(description: "service nomenclator line \(number + 1) is not code;name;source with a code such as 8810 ID-IV: \(line)")
+                throw ReferenceList.LoadError("service nomenclator line \(number) is not code;name;source with a code such as 8810 ID-IV: \(line)")
             }
             entries[code] = Entry(code: code, name: cells[1], source: cells[2...].joined(separator: ";"))
         }

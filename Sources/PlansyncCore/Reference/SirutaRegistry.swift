@@ -31,38 +31,24 @@ public struct County: Hashable, Sendable, Codable, CustomStringConvertible {
 public struct SirutaRegistry: Sendable {
     public let uats: [Siruta: UAT]
 
-    public struct LoadError: Error, CustomStringConvertible {
-        public let description: String
-    }
-
     /// The list shipped with plansync.
-    public static let shipped: SirutaRegistry = {
-        guard let url = Bundle.module.url(forResource: "siruta-uat", withExtension: "csv"),
-              let registry = try? SirutaRegistry(contentsOf: url)
-        else { fatalError("plansync is installed without its SIRUTA list (siruta-uat.csv)") }
-        return registry
-    }()
+    public static let shipped = ReferenceList.shipped("siruta-uat", SirutaRegistry.init(contentsOf:))
 
-    public init(contentsOf url: URL) throws {
-        let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw LoadError(description: "cannot read the SIRUTA list \(url.path): \(error.localizedDescription)")
-        }
-        try self.init(csv: text)
+    public init(contentsOf url: URL) throws(ReferenceList.LoadError) {
+        try self.init(csv: try ReferenceList.text(at: url, what: "the SIRUTA list"))
     }
 
     /// Reads `siruta;name;county_code;county;uat_type;insse_tip` lines (a header line first).
-    public init(csv: String) throws {
+    public init(csv: String) throws(ReferenceList.LoadError) {
         var uats: [Siruta: UAT] = [:]
-        for (number, line) in csv.split(whereSeparator: \.isNewline).enumerated().dropFirst() {
-            let cells = line.split(separator: ";", omittingEmptySubsequences: false).map(String.init)
+        for (number, line, cells) in ReferenceList.rows(csv) {
             guard cells.count >= 5, let code = Int(cells[0]), let countyCode = Int(cells[2]),
                   let kind = UAT.Kind(rawValue: cells[4])
-            else { throw LoadError(description: "SIRUTA list line \(number + 1) is not siruta;name;county_code;county;uat_type: \(line)") }
+            else { throw ReferenceList.LoadError("SIRUTA list line \(number) is not siruta;name;county_code;county;uat_type: \(line)") }
             uats[Siruta(code)] = UAT(
                 siruta: Siruta(code), name: cells[1], county: County(code: countyCode, name: cells[3]), kind: kind)
         }
-        guard !uats.isEmpty else { throw LoadError(description: "the SIRUTA list is empty") }
+        guard !uats.isEmpty else { throw ReferenceList.LoadError("the SIRUTA list is empty") }
         self.uats = uats
     }
 

@@ -41,7 +41,8 @@ public enum ValueKind: String, Codable, Sendable {
     var isTotalled: Bool { self == .count || self == .money || self == .amount }
 }
 
-/// A plan field: its path, kind and the label the template prints.
+/// A plan field, or a table column (a field of each row): its path within the plan or the row,
+/// its kind and the label the template prints.
 public struct FieldSchema: Sendable {
     public let path: String
     public let kind: ValueKind
@@ -50,18 +51,13 @@ public struct FieldSchema: Sendable {
     public init(_ path: String, _ kind: ValueKind, _ label: String) {
         (self.path, self.kind, self.label) = (path, kind, label)
     }
+
+    /// A column's name (its path within the row).
+    public var name: String { path }
 }
 
-/// A table column: its name, kind and header.
-public struct ColumnSchema: Sendable {
-    public let name: String
-    public let kind: ValueKind
-    public let label: String
-
-    public init(_ name: String, _ kind: ValueKind, _ label: String) {
-        (self.name, self.kind, self.label) = (name, kind, label)
-    }
-}
+/// A table column is a field of each row.
+public typealias ColumnSchema = FieldSchema
 
 /// A table of the plan and its columns.
 public struct TableSchema: Sendable {

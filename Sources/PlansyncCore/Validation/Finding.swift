@@ -27,6 +27,12 @@ public struct Finding: Codable, Hashable, Sendable {
     public init(code: String, severity: Severity, path: String, message: String, messageEN: String) {
         (self.code, self.severity, self.path, self.message, self.messageEN) = (code, severity, path, message, messageEN)
     }
+
+    /// One tab-separated line for a terminal or a script: severity, code, path (`-` for the whole
+    /// plan), message.
+    public var line: String {
+        "\(severity.rawValue)\t\(code)\t\(path.isEmpty ? "-" : path)\t\(message)"
+    }
 }
 
 /// What a plan check found: errors first, each severity in the order of the checks (which follow
@@ -44,4 +50,10 @@ public struct ValidationReport: Codable, Hashable, Sendable {
     public var warnings: [Finding] { findings.filter { $0.severity == .warning } }
     /// Whether the plan may be sent to the county: no errors.
     public var canSubmit: Bool { errors.isEmpty }
+
+    /// The findings a line each, then the count; what `plan check` prints.
+    public var text: String {
+        guard !findings.isEmpty else { return "No findings: the plan passes every check." }
+        return (findings.map(\.line) + ["\(errors.count) error(s), \(warnings.count) warning(s)."]).joined(separator: "\n")
+    }
 }

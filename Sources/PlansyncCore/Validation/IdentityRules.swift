@@ -47,8 +47,8 @@ enum IdentityRules {
         "Regulamentul-cadru este citat ca HG 797/2017.",
         "The framework regulation is cited as HG 797/2017."
     ) { content, _, rule in
-        content.texts.compactMap { path, text in
-            guard text.contains("797"), let match = text.firstMatch(of: hg797), match.output.1 != "2017" else { return nil }
+        content.texts(mentioning: "797").compactMap { path, text in
+            guard let match = text.firstMatch(of: hg797), match.output.1 != "2017" else { return nil }
             return rule.finding(path, "Se citează HG 797/\(match.output.1); regulamentele-cadru ale serviciilor publice de asistență socială sunt aprobate prin HG 797/2017.",
                                 "HG 797/\(match.output.1) is cited; the framework regulations of public social assistance services are HG 797/2017.")
         }
@@ -62,8 +62,8 @@ enum IdentityRules {
         guard let uat = context.registry[content.plan.siruta] else { return [] }
         let expected = uat.kind == .comuna ? "3" : "2"
         let kind = uat.kind == .comuna ? "comună" : uat.kind == .oras ? "oraș" : "municipiu"
-        return content.texts.compactMap { path, text in
-            guard text.contains("797"), text.contains(hg797) else { return nil }
+        return content.texts(mentioning: "797").compactMap { path, text in
+            guard text.contains(hg797) else { return nil }
             let cited = CellKind.folded(text).matches(of: annex).map { String($0.output.1) }
             guard let wrong = cited.first(where: { $0 != expected }) else { return nil }
             return rule.finding(path, "Se citează Anexa \(wrong) a HG 797/2017, dar \(uat.name) este \(kind): se aplică Anexa \(expected).",
@@ -82,8 +82,8 @@ enum IdentityRules {
         "The plan year is the same throughout the text."
     ) { content, _, rule in
         let year = content.plan.year
-        return content.texts.filter { item in !otherYears.contains { item.path.hasPrefix($0) } }.compactMap { path, text in
-            guard text.range(of: "anul", options: .caseInsensitive) != nil, let match = text.matches(of: yearMention).first(where: { Int($0.output.1) != year }) else { return nil }
+        return content.texts(mentioning: "anul", excluding: otherYears).compactMap { path, text in
+            guard let match = text.matches(of: yearMention).first(where: { Int($0.output.1) != year }) else { return nil }
             return rule.finding(path, "Planul este pentru anul \(year), dar textul spune „anul \(match.output.1)”.",
                                 "The plan is for \(year), but the text says \"anul \(match.output.1)\" (year \(match.output.1)).")
         }

@@ -81,6 +81,14 @@ public struct PlanContent: Sendable {
         }
     }
 
+    /// The prose that mentions `needle` (in any case), outside the parts starting with one of
+    /// `excluded`: a cheap filter before the checks match a pattern.
+    public func texts(mentioning needle: String, excluding excluded: [String] = []) -> [(path: String, text: String)] {
+        texts.filter { item in
+            item.text.range(of: needle, options: .caseInsensitive) != nil && !excluded.contains { item.path.hasPrefix($0) }
+        }
+    }
+
     /// Whether the template version of this plan has the field (rules about parts a template
     /// lacks stay silent on its plans).
     public func has(_ path: String) -> Bool { schema.field(path) != nil }

@@ -3,19 +3,16 @@ extension PlanRenderer {
     public var html: String {
         let head = heading
         var body = ["<header><h1>\(escape(head.title))</h1><p class=\"subtitle\">\(escape(head.subtitle))</p></header>"]
-        for section in content.schema.sections {
-            var parts: [String] = []
-            for item in section.items {
-                switch item {
-                case .field(let field):
-                    guard let value = content.value(field.path) else { continue }
-                    parts.append("<div class=\"field\(markClass(field.path))\" id=\"\(field.path)\"><span class=\"label\">\(escape(field.label))</span> "
-                                 + "<span class=\"value\">\(multiline(display(value, kind: field.kind)))</span>\(markers(field.path))</div>")
+        for (section, blocks) in sections {
+            let parts = blocks.map { block in
+                switch block {
+                case .field(let field, let value):
+                    "<div class=\"field\(markClass(field.path))\" id=\"\(field.path)\"><span class=\"label\">\(escape(field.label))</span> "
+                        + "<span class=\"value\">\(multiline(display(value, kind: field.kind)))</span>\(markers(field.path))</div>"
                 case .table(let table):
-                    parts.append(self.table(table))
+                    self.table(table)
                 }
             }
-            guard parts.contains(where: { !$0.isEmpty }) else { continue }
             body.append("<section><h\(section.level + 1)>\(escape(section.heading))</h\(section.level + 1)>\n" + parts.joined(separator: "\n") + "\n</section>")
         }
         let aside = findings.isEmpty ? "" : """
@@ -48,9 +45,7 @@ extension PlanRenderer {
     private func table(_ table: TableSchema) -> String {
         let rows = content.rows(table.name)
         let title = "<h4 id=\"\(table.name)\" class=\"\(markClass(table.name).trimmingCharacters(in: .whitespaces))\">\(escape(table.title))\(markers(table.name))</h4>"
-        guard !rows.isEmpty else {
-            return marks(table.name).isEmpty ? "" : title + "<p class=\"empty\">(necompletat)</p>"
-        }
+        guard !rows.isEmpty else { return title + "<p class=\"empty\">(necompletat)</p>" }
         let columns = columns(of: table)
         var lines = [title, "<table><thead><tr>" + columns.map { "<th>\(escape($0.label))</th>" }.joined() + "</tr></thead><tbody>"]
         for (index, row) in rows.enumerated() {

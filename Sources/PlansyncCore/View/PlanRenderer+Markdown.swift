@@ -3,25 +3,20 @@ extension PlanRenderer {
     public var markdown: String {
         let head = heading
         var lines = ["# \(head.title)", "", "_\(head.subtitle)_", ""]
-        for section in content.schema.sections {
-            var parts: [String] = []
-            for item in section.items {
-                switch item {
-                case .field(let field):
-                    guard let value = content.value(field.path) else { continue }
+        for (section, blocks) in sections {
+            lines.append(String(repeating: "#", count: section.level + 1) + " \(section.heading)")
+            lines.append("")
+            for block in blocks {
+                switch block {
+                case .field(let field, let value):
                     let text = display(value, kind: field.kind)
-                    parts.append(text.contains("\n")
+                    lines.append(text.contains("\n")
                         ? "**\(field.label)**\(flag(field.path))\n\n\(text)\n"
                         : "**\(field.label)**\(flag(field.path)): \(text)\n")
                 case .table(let table):
-                    let rendered = self.table(table)
-                    if !rendered.isEmpty { parts.append(rendered) }
+                    lines.append(self.table(table))
                 }
             }
-            guard !parts.isEmpty else { continue }
-            lines.append(String(repeating: "#", count: section.level + 1) + " \(section.heading)")
-            lines.append("")
-            lines += parts
         }
         if !findings.isEmpty {
             lines.append("## Constatări")
@@ -37,7 +32,7 @@ extension PlanRenderer {
     private func table(_ table: TableSchema) -> String {
         let rows = content.rows(table.name)
         let title = "**\(table.title)**\(flag(table.name))"
-        guard !rows.isEmpty else { return marks(table.name).isEmpty ? "" : "\(title)\n\n_(necompletat)_\n" }
+        guard !rows.isEmpty else { return "\(title)\n\n_(necompletat)_\n" }
         let columns = columns(of: table)
         var lines = [title, "", "| " + columns.map { cell($0.label) }.joined(separator: " | ") + " |",
                      "|" + columns.map { $0.kind == .money || $0.kind == .count || $0.kind == .amount ? " ---: |" : " --- |" }.joined()]

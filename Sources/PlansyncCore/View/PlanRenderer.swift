@@ -81,4 +81,26 @@ public struct PlanRenderer: Sendable {
     static let mergedColumns: Set<String> = ["generalObjective", "specificObjective"]
 
     func marks(_ path: String) -> [Finding] { findingsByPath[path] ?? [] }
+
+    /// What a section shows: a field with its value, or a table.
+    enum Block {
+        case field(FieldSchema, Value)
+        case table(TableSchema)
+    }
+
+    /// The template's sections that have something to show, in order, each with its blocks: the
+    /// fields that have a value, the tables that have rows or a finding (a missing chapter).
+    var sections: [(section: TemplateSection, blocks: [Block])] {
+        content.schema.sections.compactMap { section in
+            let blocks = section.items.compactMap { item -> Block? in
+                switch item {
+                case .field(let field):
+                    return content.value(field.path).map { .field(field, $0) }
+                case .table(let table):
+                    return content.rows(table.name).isEmpty && marks(table.name).isEmpty ? nil : .table(table)
+                }
+            }
+            return blocks.isEmpty ? nil : (section, blocks)
+        }
+    }
 }

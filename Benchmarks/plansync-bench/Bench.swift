@@ -104,18 +104,21 @@ struct Bench {
         let bytes = try Data(contentsOf: seed)
         var importTimes: [Double] = []
         var imported: PlanDocument?
+        var leftOut: [String] = []
         for _ in 0..<10 {
             let started = ContinuousClock.now
-            imported = try writer.replica.importPlan(try PlanFile.read(bytes))
+            // The county's registration and aviz in the file are the county's to record.
+            (imported, leftOut) = try writer.replica.importPlan(try PlanFile.read(bytes), withoutDecisions: true)
             importTimes.append(milliseconds(since: started))
         }
+        let content = try PlanFile.read(bytes).dropping(fields: Set(leftOut)).json
         report("import the Negomir seed (\(bytes.count / 1024) KB, \(imported!.version) ops, durable; median of 10)",
                String(format: "%.1f ms", median(importTimes)), "", target: "")
         let negomir = try writer.replica.plans().first { $0.year == 2024 }!
         var exportTimes: [Double] = []
         for _ in 0..<50 {
             let started = ContinuousClock.now
-            precondition(PlanFile(negomir).json == bytes)
+            precondition(PlanFile(negomir).json == content)
             exportTimes.append(milliseconds(since: started))
         }
         report("export it back, byte for byte (median of 50)", String(format: "%.2f ms", median(exportTimes)), "", target: "")
@@ -178,18 +181,11 @@ struct Device {
     private var random = SeededGenerator(seed: 7)
 
     static func enroll(_ name: String, county: CountyStore, server: String, root: URL) async throws -> Device {
-        let token: String
-        if try await county.devices().isEmpty {
-            token = try await county.registerUAT(Siruta(80980)).enrollmentToken
-        } else {
-            token = try await county.issueEnrollment(for: Siruta(80980))
-        }
+        let token = try await county.addAccount(name: name, role: .inspector, siruta: Siruta(80980)).enrollmentToken
         let transport = Transport(server: URL(string: server)!, credential: nil)
         let answer = try await transport.enroll(EnrollRequest(token: token, label: name))
         let replica = try Replica(path: root.appendingPathComponent("\(name).sqlite").path)
-        try replica.configure(ReplicaSettings(
-            server: server, device: answer.device, credential: answer.credential, siruta: answer.siruta,
-            uatName: answer.uatName, county: answer.county, author: name))
+        try replica.configure(ReplicaSettings(server: server, enrollment: answer, label: name))
         return Device(replica: replica, transport: Transport(server: URL(string: server)!, credential: answer.credential))
     }
 

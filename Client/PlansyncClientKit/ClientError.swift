@@ -9,6 +9,9 @@ public struct ClientError: Error, Sendable, CustomStringConvertible {
     static func planNotFound(_ text: String) -> ClientError {
         ClientError("There is no plan '\(text)' on this computer. `plansync plan list` shows the plans.")
     }
+    static func planHeld(_ plan: PlanID, reason: String) -> ClientError {
+        ClientError("Plan \(plan) cannot be edited here until plansync is updated: the county holds changes to it that this version cannot apply (\(reason)). Update plansync, then run `plansync sync`.")
+    }
 }
 
 /// The server answered with a problem document, or could not be reached.

@@ -3,6 +3,16 @@ import GRDB
 import PlansyncCore
 import PlansyncProtocol
 
+/// What applying one pulled page found.
+struct PageResult {
+    var applied = 0
+    /// Plans that this page's changes hold back (this version cannot apply them).
+    var newlyHeld: Set<PlanID> = []
+    /// The county holds operations of this device's id that this replica never made: another
+    /// computer uses the same identity (a copied data folder, a restored backup).
+    var identityInUse = false
+}
+
 /// The replica's side of a sync: what to push, what the server answered, what to pull.
 /// Each step is one transaction, so a sync cut at any point resumes where it stopped.
 extension Replica {
@@ -27,15 +37,7 @@ extension Replica {
         try queue.write { db in
             var rejected: [LoggedOperation] = []
             var plansToRebuild: Set<String> = []
-            // A batch accepted in one server transaction has consecutive counters and consecutive
-            // sequence numbers: one UPDATE per such run instead of one per operation.
-            let accept = try db.cachedStatement(sql: """
-                UPDATE operation SET state = 'accepted', seq = ? + (counter - ?)
-                WHERE device = ? AND counter BETWEEN ? AND ? AND state = 'pending'
-                """)
-            for run in Self.acceptedRuns(response.outcomes) {
-                try accept.execute(arguments: [run.seq, run.counters.lowerBound, run.device.rawValue, run.counters.lowerBound, run.counters.upperBound])
-            }
+            try Self.markAccepted(response.outcomes, in: db)
             for outcome in response.outcomes {
                 let key: StatementArguments = [outcome.id.device.rawValue, outcome.id.counter]
                 if let rejection = outcome.rejection {
@@ -56,6 +58,20 @@ extension Replica {
         }
     }
 
+    /// Marks accepted the operations among `outcomes` that have a sequence number.
+    ///
+    /// A batch accepted in one server transaction has consecutive counters and consecutive
+    /// sequence numbers: one UPDATE per such run instead of one per operation.
+    static func markAccepted(_ outcomes: [PushOutcome], in db: Database) throws {
+        let accept = try db.cachedStatement(sql: """
+            UPDATE operation SET state = 'accepted', seq = ? + (counter - ?)
+            WHERE device = ? AND counter BETWEEN ? AND ? AND state = 'pending'
+            """)
+        for run in acceptedRuns(outcomes) {
+            try accept.execute(arguments: [run.seq, run.counters.lowerBound, run.device.rawValue, run.counters.lowerBound, run.counters.upperBound])
+        }
+    }
+
     /// Accepted outcomes grouped into runs where counter and sequence number both grow by one.
     static func acceptedRuns(_ outcomes: [PushOutcome]) -> [(device: DeviceID, counters: ClosedRange<Int64>, seq: Int64)] {
         var runs: [(device: DeviceID, counters: ClosedRange<Int64>, seq: Int64)] = []
@@ -73,13 +89,17 @@ extension Replica {
     }
 
     /// Rebuilds a plan from its log: accepted operations in server order, then this device's
-    /// pending ones. Used after a rejection, so the replica shows what the county will have.
+    /// pending ones. A held plan is rebuilt from what comes before the first change it cannot
+    /// apply. Used after a rejection, so the replica shows what the county will have.
     func rebuild(_ plan: PlanID, in db: Database) throws {
+        let heldSince = try Int64.fetchOne(db, sql: "SELECT min(seq) FROM held_operation WHERE plan = ?", arguments: [plan.rawValue])
         let bodies = try Data.fetchAll(db, sql: """
-            SELECT body FROM operation WHERE plan = ? AND state != 'rejected' ORDER BY state = 'pending', seq, counter
-            """, arguments: [plan.rawValue])
-        let operations = try bodies.map { try WireJSON.decode(PlanOperation.self, from: $0) }
-        let (document, _) = PlanDocument.replay(operations)
+            SELECT body FROM operation
+            WHERE plan = ?1 AND (state = 'pending' OR (state = 'accepted' AND (?2 IS NULL OR seq < ?2)))
+            ORDER BY state = 'pending', seq, counter
+            """, arguments: [plan.rawValue, heldSince])
+        let operations = try bodies.map { try PlanOperation(json: JSONReader.parse($0), path: "operation") }
+        let (document, _) = PlanDocument.replay(operations, rules: rules)
         if let document {
             try Self.save(document, in: db)
         } else {
@@ -87,52 +107,117 @@ extension Replica {
         }
     }
 
-    public func pendingCount() throws -> Int {
-        try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM operation WHERE state = 'pending'") ?? 0 }
-    }
-
     func cursor() throws -> Int64 {
         try queue.read { db in Int64(try Self.setting("cursor", in: db) ?? "0") ?? 0 }
     }
 
+    /// The highest counter this replica has used under its identity.
+    func lastOwnCounter() throws -> Int64 {
+        try queue.read { db in
+            try Int64.fetchOne(db, sql: "SELECT max(counter) FROM operation WHERE device = ?", arguments: [try self.settings(in: db).device.rawValue]) ?? 0
+        }
+    }
+
     /// Applies a page of operations pulled from the server and moves the cursor, in one transaction.
-    /// An operation already in the log is skipped, so a page fetched twice changes nothing. An
-    /// empty page that does not move the cursor writes nothing (no fsync for a sync with nothing new).
-    func integrate(_ page: PullResponse) throws -> Int {
-        if page.operations.isEmpty, try cursor() == page.next { return 0 }
-        return try queue.write { db in
+    ///
+    /// An operation already in the log is skipped, so a page fetched twice changes nothing. One
+    /// this version cannot apply — unreadable, or refused by its rules — is kept verbatim in
+    /// `held_operation` and holds its plan back; other plans go on. An empty page that does not
+    /// move the cursor writes nothing (no fsync for a sync with nothing new).
+    func integrate(_ page: PullResponse, receivedAt local: Int64? = nil) throws -> PageResult {
+        var result = PageResult()
+        result.identityInUse = try page.lastOwnCounter > lastOwnCounter()
+        if page.operations.isEmpty, page.unreadable.isEmpty, try cursor() == page.next { return result }
+        try queue.write { db in
             var plans: [PlanID: PlanDocument] = [:]
             var clock = try Self.clock(in: db)
-            var applied = 0
-            let exists = try db.cachedStatement(sql: "SELECT 1 FROM operation WHERE device = ? AND counter = ?")
+            let known = try db.cachedStatement(sql: """
+                SELECT 1 FROM operation WHERE device = ?1 AND counter = ?2 UNION ALL SELECT 1 FROM held_operation WHERE device = ?1 AND counter = ?2
+                """)
             let insert = try db.cachedStatement(sql: """
                 INSERT INTO operation (device, counter, plan, body, state, seq, recorded_at) VALUES (?, ?, ?, ?, 'accepted', ?, ?)
                 """)
             let now = Self.now()
-            for item in page.operations {
-                let operation = item.operation
-                let key: StatementArguments = [operation.id.device.rawValue, operation.id.counter]
-                if try Bool.fetchOne(exists, arguments: key) != nil { continue }
-                if plans[operation.plan] == nil, let stored = try Self.document(operation.plan, in: db) {
-                    plans[operation.plan] = stored
-                }
-                // The server accepted it under the same rules; applying it here cannot fail unless
-                // this replica is missing history, which the check reports instead of guessing.
-                try rules.check(operation, against: plans[operation.plan])
-                if plans[operation.plan] == nil {
-                    plans[operation.plan] = try PlanDocument.created(by: operation)
-                } else {
-                    plans[operation.plan]!.apply(operation)
-                }
-                try insert.execute(arguments: key + [operation.plan.rawValue, operation.canonicalJSON, item.seq, now])
-                clock = clock.receive(operation.hlc, now: self.clock.nowMillis())
-                applied += 1
+            for person in page.people {
+                try db.execute(sql: "INSERT OR REPLACE INTO person (device, account, name, role, siruta) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [person.device.rawValue, person.account.id.rawValue, person.account.name,
+                                           person.account.role.rawValue, person.account.siruta?.rawValue])
             }
-            for plan in plans.values { try Self.save(plan, in: db) }
+            for entry in Self.inOrder(page) {
+                switch entry {
+                case .unreadable(let item):
+                    guard try Bool.fetchOne(known, arguments: [item.id.device.rawValue, item.id.counter]) == nil else { continue }
+                    try Self.hold(item.id, plan: item.plan, seq: item.seq, kind: item.kind, body: item.body,
+                                  reason: "it is a change of a later version of plansync (\(item.reason))", in: db)
+                    result.newlyHeld.insert(item.plan)
+                case .readable(let item):
+                    let operation = item.operation
+                    let key: StatementArguments = [operation.id.device.rawValue, operation.id.counter]
+                    guard try Bool.fetchOne(known, arguments: key) == nil else { continue }
+                    if try Self.holdingReason(of: operation.plan, in: db) != nil {
+                        // Behind a change it cannot apply: kept in the log, applied once updated.
+                        try insert.execute(arguments: key + [operation.plan.rawValue, operation.canonicalJSON, item.seq, now])
+                        continue
+                    }
+                    if plans[operation.plan] == nil, let stored = try Self.document(operation.plan, in: db) {
+                        plans[operation.plan] = stored
+                    }
+                    let plan = plans[operation.plan]
+                    do {
+                        // The county accepted it under the same rules; if this replica's rules
+                        // refuse it, this version differs or its log misses history: hold the
+                        // plan rather than guess.
+                        try rules.check(operation, against: plan, history: try Self.history(rules.referencesToLookUp(operation, in: plan), in: db))
+                    } catch let rejection as Rejection {
+                        try Self.hold(operation.id, plan: operation.plan, seq: item.seq, kind: operation.change.kind.rawValue,
+                                      body: operation.canonicalJSON, reason: "this version's rules refuse it: \(rejection.message)", in: db)
+                        result.newlyHeld.insert(operation.plan)
+                        continue
+                    }
+                    if plan == nil {
+                        plans[operation.plan] = try PlanDocument.created(by: operation)
+                    } else {
+                        plans[operation.plan]!.apply(operation)
+                    }
+                    try insert.execute(arguments: key + [operation.plan.rawValue, operation.canonicalJSON, item.seq, now])
+                    clock = clock.receive(operation.hlc, now: self.clock.nowMillis())
+                    result.applied += 1
+                }
+            }
+            for plan in plans.values where !result.newlyHeld.contains(plan.id) { try Self.save(plan, in: db) }
+            // A plan held by this page keeps the state before its first held change.
+            for plan in result.newlyHeld { try rebuild(plan, in: db) }
             try Self.setSetting("hlc", String(clock.rawValue), in: db)
             try Self.setSetting("cursor", String(page.next), in: db)
-            return applied
+            if let time = page.time, let local {
+                try Self.setSetting("county_clock_offset", String(time.addingSaturating(-local)), in: db)
+            }
         }
+        return result
+    }
+
+    private enum PageEntry {
+        case readable(SequencedOperation)
+        case unreadable(UnreadableOperation)
+
+        var seq: Int64 {
+            switch self {
+            case .readable(let item): item.seq
+            case .unreadable(let item): item.seq
+            }
+        }
+    }
+
+    /// The page's entries, readable or not, in `seq` order.
+    private static func inOrder(_ page: PullResponse) -> [PageEntry] {
+        guard !page.unreadable.isEmpty else { return page.operations.map(PageEntry.readable) }
+        return (page.operations.map(PageEntry.readable) + page.unreadable.map(PageEntry.unreadable)).sorted { $0.seq < $1.seq }
+    }
+
+    private static func hold(_ id: OpID, plan: PlanID, seq: Int64, kind: String?, body: Data, reason: String, in db: Database) throws {
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO held_operation (device, counter, plan, seq, kind, body, reason, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [id.device.rawValue, id.counter, plan.rawValue, seq, kind, body, reason, now()])
     }
 
     /// Records when the last sync finished. Written without waiting for the disk: losing this
@@ -144,6 +229,4 @@ extension Replica {
             try Self.setSetting("last_sync_at", Self.now(), in: db)
         }
     }
-
-    private var rules: OperationRules { OperationRules() }
 }

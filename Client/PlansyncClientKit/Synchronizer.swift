@@ -11,6 +11,12 @@ public struct SyncReport: Codable, Sendable {
     public var bytesSent = 0
     public var bytesReceived = 0
     public var milliseconds = 0
+    /// What plansync did by itself to lose nothing, in words for the person at the computer.
+    public var notices: [String] = []
+    /// Plans held at an earlier state: the county has changes to them this version cannot apply.
+    public var held: [HeldPlan] = []
+    /// Plans brought up to date with changes held before (after an update of plansync).
+    public var released: [PlanID] = []
 }
 
 /// Progress of a long sync, for the CLI's progress line.
@@ -24,17 +30,25 @@ public enum SyncProgress: Sendable {
 /// Push first, in batches, oldest first; then pull pages after the cursor. Each batch's answer and
 /// each page are committed locally before the next request, so a sync cut anywhere resumes where
 /// it stopped, and the server's idempotent push makes a repeated batch harmless.
+///
+/// Three refusals are recovered from by the sync itself, losing nothing, and reported in
+/// ``SyncReport/notices``: ids the county holds with other content (the data folder is in use on
+/// another computer: this copy takes an identity of its own and sends its edits again under it),
+/// the same found while pulling, and stamps the county's clock refuses (stamped again).
 public struct Synchronizer: Sendable {
     public let replica: Replica
     public let transport: any SyncTransport
     public var batchSize: Int
     public var pageSize: Int
+    /// The computer's clock, for measuring how far it is from the county's.
+    let clock: any WallClock
 
     public init(replica: Replica, transport: any SyncTransport, batchSize: Int = 1000, pageSize: Int = 1000) {
         self.replica = replica
         self.transport = transport
         self.batchSize = batchSize
         self.pageSize = pageSize
+        clock = replica.clock
     }
 
     /// A synchronizer for an enrolled replica, talking to the server it enrolled with.
@@ -45,14 +59,50 @@ public struct Synchronizer: Sendable {
                   batchSize: batchSize, pageSize: pageSize)
     }
 
+    /// How many times one sync recovers by itself before it gives up and reports.
+    private static let recoveries = 3
+
     public func sync(progress: @Sendable (SyncProgress) -> Void = { _ in }) async throws -> SyncReport {
         let started = ContinuousClock.now
         let (sentBefore, receivedBefore) = (transport.bytesSent, transport.bytesReceived)
         var report = SyncReport()
+        if try !replica.settings().accountConfirmed {
+            try replica.confirm(try await transport.me())
+        }
+        report.released = try replica.releaseHeld()
+        var recovered = 0
+        while try await !pushAndPull(into: &report, progress: progress) {
+            recovered += 1
+            guard recovered < Self.recoveries else {
+                throw ClientError("The sync had to recover \(recovered) times in a row; stopped to let you look. Nothing was lost; run `plansync sync` again.")
+            }
+        }
+        report.held = try replica.heldPlans()
+        try replica.markSynced()
+        report.bytesSent = transport.bytesSent - sentBefore
+        report.bytesReceived = transport.bytesReceived - receivedBefore
+        report.milliseconds = Int((ContinuousClock.now - started) / .milliseconds(1))
+        return report
+    }
+
+    /// One pass: every pending batch, then every page. Returns `false` when it stopped to recover
+    /// (the caller runs it again), `true` when it went through.
+    private func pushAndPull(into report: inout SyncReport, progress: @Sendable (SyncProgress) -> Void) async throws -> Bool {
         while true {
             let batch = try replica.pendingBatch(limit: batchSize)
             if batch.count == 0 { break }
-            let answer = try await transport.push(body: batch.body)
+            let answer: PushResponse
+            do {
+                answer = try await transport.push(body: batch.body)
+            } catch SyncFailure.problem(let problem) where problem.slug == "op-id-reused" {
+                try replica.markKnown(problem.known ?? [])
+                try await takeOwnIdentity(into: &report)
+                return false
+            } catch SyncFailure.problem(let problem) where problem.slug == "clock-out-of-range" && problem.countyTime != nil {
+                let restamped = try replica.restamp(countyTime: problem.countyTime!, answeredAt: clock.nowMillis())
+                report.notices.append(Self.clockNotice(offset: problem.countyTime! - clock.nowMillis(), restamped: restamped))
+                return false
+            }
             guard answer.outcomes.count == batch.count else {
                 throw SyncFailure.badResponse("the server answered \(answer.outcomes.count) outcomes for \(batch.count) operations")
             }
@@ -66,15 +116,40 @@ public struct Synchronizer: Sendable {
         var cursor = try replica.cursor()
         while true {
             let page = try await transport.pull(after: cursor, limit: pageSize)
-            report.pulled += try replica.integrate(page)
+            let result = try replica.integrate(page, receivedAt: clock.nowMillis())
+            if result.identityInUse {
+                try await takeOwnIdentity(into: &report)
+                return false
+            }
+            report.pulled += result.applied
             if !page.operations.isEmpty { progress(.pulled(done: report.pulled)) }
+            if let tag = page.capabilities, try replica.serverCapabilities()?.tag != tag {
+                try replica.store(try await transport.capabilities())
+            }
             cursor = page.next
             if !page.more { break }
         }
-        try replica.markSynced()
-        report.bytesSent = transport.bytesSent - sentBefore
-        report.bytesReceived = transport.bytesReceived - receivedBefore
-        report.milliseconds = Int((ContinuousClock.now - started) / .milliseconds(1))
-        return report
+        return true
+    }
+
+    /// Asks the county for an identity of this copy's own and moves the unacknowledged edits to it.
+    private func takeOwnIdentity(into report: inout SyncReport) async throws {
+        let settings = try replica.settings()
+        let label = String((settings.label.isEmpty ? "computer" : settings.label).prefix(180)) + " (copie)"
+        let identity = try await transport.fork(label: label)
+        let (reissued, renamed) = try replica.adopt(identity)
+        try await transport.use(credential: identity.credential)
+        var notice = "This computer's data folder is also in use on another computer (a copy, or a restored backup). "
+            + "It is now device \(identity.device) of \(identity.account.name); \(reissued) edit(s) the county had not acknowledged "
+            + "were sent again under it, and the other computer's edits come in as anyone else's. Nothing was lost."
+        for (from, to) in renamed { notice += " Plan \(from) is now \(to)." }
+        report.notices.append(notice)
+    }
+
+    static func clockNotice(offset: Int64, restamped: Int) -> String {
+        let hours = Double(offset.magnitude) / 3_600_000
+        let amount = hours >= 48 ? String(format: "%.0f days", hours / 24) : String(format: "%.1f hours", hours)
+        return "This computer's clock is \(amount) \(offset < 0 ? "ahead of" : "behind") the county's: \(restamped) edit(s) were stamped "
+            + "again with the county's time, and new edits use it. Set the date and time of this computer."
     }
 }

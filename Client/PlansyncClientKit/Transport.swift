@@ -5,13 +5,21 @@ import FoundationNetworking
 import PlansyncProtocol
 import Synchronization
 
-/// The two exchanges of a sync. ``Transport`` does them over HTTP; tests may do them in process
-/// to run thousands of schedules against the real county store.
+/// The exchanges of a sync. ``Transport`` does them over HTTP; tests may do them in process to run
+/// thousands of schedules against the real county store.
 public protocol SyncTransport: Sendable {
     /// Sends a `PushRequest` body (JSON) and returns the server's outcomes.
     func push(body: Data) async throws -> PushResponse
     /// Fetches accepted operations after the cursor.
     func pull(after cursor: Int64, limit: Int) async throws -> PullResponse
+    /// What the county says this device is (`GET /v1/me`).
+    func me() async throws -> Enrollment
+    /// A new identity for this copy of a data folder (`POST /v1/fork`).
+    func fork(label: String) async throws -> EnrollResponse
+    /// What the county's server accepts (`GET /v1/capabilities`).
+    func capabilities() async throws -> Capabilities
+    /// Speaks with this credential from now on (after a fork).
+    func use(credential: String) async throws
     var bytesSent: Int { get }
     var bytesReceived: Int { get }
 }
@@ -22,13 +30,13 @@ public protocol SyncTransport: Sendable {
 /// Counts the bytes it sends and receives so a sync can report them.
 public final class Transport: SyncTransport {
     public let server: URL
-    let credential: String?
+    private let credential: Mutex<String?>
     let session: URLSession
     private let counters = ByteCounters()
 
     public init(server: URL, credential: String?, timeout: TimeInterval = 30) {
         self.server = server
-        self.credential = credential
+        self.credential = Mutex(credential)
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
         configuration.httpMaximumConnectionsPerHost = 1
@@ -39,7 +47,23 @@ public final class Transport: SyncTransport {
     public var bytesReceived: Int { counters.received }
 
     public func enroll(_ request: EnrollRequest) async throws -> EnrollResponse {
-        try WireJSON.decode(EnrollResponse.self, from: await send("POST", APIRoute.enroll.rawValue, body: try WireJSON.encode(request)))
+        try decode(EnrollResponse.self, from: await send("POST", APIRoute.enroll.rawValue, body: try WireJSON.encode(request)))
+    }
+
+    public func me() async throws -> Enrollment {
+        try await get(Enrollment.self, APIRoute.me.rawValue)
+    }
+
+    public func fork(label: String) async throws -> EnrollResponse {
+        try decode(EnrollResponse.self, from: await send("POST", APIRoute.fork.rawValue, body: try WireJSON.encode(ForkRequest(label: label))))
+    }
+
+    public func capabilities() async throws -> Capabilities {
+        try await get(Capabilities.self, APIRoute.capabilities.rawValue)
+    }
+
+    public func use(credential: String) async throws {
+        self.credential.withLock { $0 = credential }
     }
 
     public func push(body: Data) async throws -> PushResponse {
@@ -74,7 +98,7 @@ public final class Transport: SyncTransport {
         request.httpMethod = method
         request.setValue(String(ProtocolVersion.current), forHTTPHeaderField: ProtocolVersion.header)
         request.setValue("gzip", forHTTPHeaderField: "Accept-Encoding")
-        if let credential { request.setValue("Bearer \(credential)", forHTTPHeaderField: "Authorization") }
+        if let credential = credential.withLock({ $0 }) { request.setValue("Bearer \(credential)", forHTTPHeaderField: "Authorization") }
         if var body {
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
             if body.count >= Gzip.threshold {

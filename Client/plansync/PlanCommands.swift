@@ -144,6 +144,8 @@ struct PlanCommand: ParsableCommand {
             discussion: "The plan is recorded as edits in the change log and reaches the county at the next `plansync sync`.")
         @OptionGroup var options: GlobalOptions
         @Argument(help: "The JSON file.") var file: String
+        @Flag(help: "Leave out the decision records this account's role does not write (the county's registration and aviz, the council's HCL), instead of refusing the file.")
+        var withoutDecisions = false
 
         func run() throws {
             let data: Data
@@ -154,9 +156,10 @@ struct PlanCommand: ParsableCommand {
             do { planFile = try PlanFile.read(data) } catch {
                 throw ValidationError("\(file) is not a plan file: \(error)")
             }
-            let document = try options.replica().importPlan(planFile)
+            let (document, leftOut) = try options.replica().importPlan(planFile, withoutDecisions: withoutDecisions)
             try options.emit(PlanView(document)) {
                 "Imported plan \(document.id) (\(document.year), template \(document.template)) with \(document.version - 1) edits."
+                    + (leftOut.isEmpty ? "" : "\nLeft out, for the person who records them: \(leftOut.joined(separator: ", ")).")
             }
         }
     }

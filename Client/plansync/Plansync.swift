@@ -30,7 +30,12 @@ struct GlobalOptions: ParsableArguments {
     /// Opens the replica. `PLANSYNC_CLOCK_OFFSET_MS` shifts this computer's clock, to reproduce a
     /// commune PC whose clock is wrong.
     func replica() throws -> Replica {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // The folder holds the device's credential: only its owner may read it.
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw ValidationError("Cannot create the data folder \(directory.path): \(error.localizedDescription)")
+        }
         let offset = Int64(ProcessInfo.processInfo.environment["PLANSYNC_CLOCK_OFFSET_MS"] ?? "") ?? 0
         return try Replica(path: directory.appendingPathComponent("replica.sqlite").path, clock: SystemClock(offsetMillis: offset))
     }
@@ -64,29 +69,54 @@ struct GlobalOptions: ParsableArguments {
 }
 
 struct Init: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Enroll this computer with the county server, using the one-time token the county gave you.")
+    static let configuration = CommandConfiguration(
+        abstract: "Enroll this computer with the county server, using the one-time token the county gave you.",
+        discussion: "The token enrolls the computer for the person it was issued to; every edit made here is theirs.")
     @OptionGroup var options: GlobalOptions
     @Option(help: "The county server, e.g. http://127.0.0.1:8080") var server: String
-    @Option(help: "The one-time enrollment token.") var token: String
-    @Option(help: "Your name, recorded on every edit (default: $USER).") var author: String?
+    @Option(help: "The one-time enrollment token; - reads it from standard input.") var token: String?
+    @Option(help: "A file holding the enrollment token (other users of this computer can see a command line, not your files).")
+    var tokenFile: String?
     @Option(help: "A name for this computer, shown to the county.") var label: String = ProcessInfo.processInfo.hostName
 
     func validate() throws {
         guard let url = URL(string: server), url.scheme == "http" || url.scheme == "https", url.host != nil else {
             throw ValidationError("--server must be an http(s) address such as http://127.0.0.1:8080")
         }
+        guard (token == nil) != (tokenFile == nil) else { throw ValidationError("Give the token with --token TOKEN, --token - (standard input) or --token-file FILE.") }
+    }
+
+    /// The token from the option, the file or standard input, without surrounding blanks.
+    private func readToken() throws -> String {
+        let text: String
+        if let tokenFile {
+            do { text = try String(contentsOfFile: tokenFile, encoding: .utf8) } catch {
+                throw ValidationError("Cannot read the token file \(tokenFile): \(error.localizedDescription)")
+            }
+        } else if token == "-" {
+            text = readLine(strippingNewline: true) ?? ""
+        } else {
+            text = token ?? ""
+        }
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw ValidationError("The enrollment token is empty.") }
+        return trimmed
     }
 
     func run() async throws {
+        let token = try readToken()
         let replica = try options.replica()
-        let answer = try await Transport(server: URL(string: server)!, credential: nil)
-            .enroll(EnrollRequest(token: token, label: label))
-        let author = author ?? ProcessInfo.processInfo.environment["USER"] ?? "inspector"
-        try replica.configure(ReplicaSettings(
-            server: server, device: answer.device, credential: answer.credential, siruta: answer.siruta,
-            uatName: answer.uatName, county: answer.county, author: author))
+        if let enrolled = try? replica.settings() {
+            throw ClientError("This computer is already enrolled (device \(enrolled.device) of \(enrolled.account.name)). Use another --data folder to enroll again; the token was not used.")
+        }
+        let transport = Transport(server: URL(string: server)!, credential: nil)
+        let answer = try await transport.enroll(EnrollRequest(token: token, label: label))
+        try replica.configure(ReplicaSettings(server: server, enrollment: answer, label: label))
+        if let capabilities = try? await transport.capabilities() { try replica.store(capabilities) }
         try options.emit(answer.redacted) {
-            "Enrolled as device \(answer.device) of \(answer.uatName) (SIRUTA \(answer.siruta), \(answer.county)). Edits are recorded as \(author)."
+            "Enrolled this computer as device \(answer.device) of \(answer.account.name), \(answer.account.role.label) "
+                + "(\(answer.uatName.map { "\($0), SIRUTA \(answer.siruta.map(String.init(describing:)) ?? "")" } ?? "all UATs"), \(answer.county)). "
+                + "Every edit made here is recorded as theirs."
         }
     }
 }
@@ -119,9 +149,14 @@ struct Sync: AsyncParsableCommand {
             }
         }
         try options.emit(report) {
-            var lines = ["Synced in \(report.milliseconds) ms: sent \(report.pushed) edits (\(report.accepted) accepted), received \(report.pulled)."]
+            var lines = report.notices
+            lines.append("Synced in \(report.milliseconds) ms: sent \(report.pushed) edits (\(report.accepted) accepted), received \(report.pulled).")
             for item in report.rejected {
-                lines.append("  set aside: \(item.operation.id) \(item.operation.change.kind) — \(item.rejection?.message ?? "")")
+                lines.append("  set aside: \(item.operation.id) \(item.operation.change.kind.rawValue) — \(item.rejection?.message ?? "")")
+            }
+            for plan in report.released { lines.append("Plan \(plan) is up to date again: the changes held for this version are applied.") }
+            for held in report.held {
+                lines.append("Plan \(held.plan) is shown as it was before \(held.count) change(s) from the county that this version of plansync cannot apply; update plansync (\(held.reason)).")
             }
             let conflicts = (try? replica.conflicts().count) ?? 0
             if conflicts > 0 { lines.append("\(conflicts) open conflict(s): see `plansync conflicts`.") }
@@ -137,14 +172,23 @@ struct Status: ParsableCommand {
     func run() throws {
         let status = try options.replica().status()
         try options.emit(status) {
-            """
-            \(status.uat) (SIRUTA \(status.siruta)), device \(status.device), server \(status.server)
-            plans: \(status.plans)
-            pending edits: \(status.pending)
-            set aside by the server: \(status.rejected)
-            open conflicts: \(status.openConflicts)
-            last sync: \(status.lastSyncAt ?? "never")
-            """
+            let scope = status.uat.map { "\($0) (SIRUTA \(status.account.siruta.map(String.init(describing:)) ?? ""))" } ?? "every UAT"
+            var lines = [
+                "\(status.account.name), \(status.account.role.label) — \(scope), \(status.county)",
+                "device \(status.device)\(status.label.isEmpty ? "" : " (\(status.label))"), server \(status.server)",
+                "plans: \(status.plans)",
+                "pending edits: \(status.pending)",
+                "set aside by the server: \(status.rejected)",
+                "open conflicts: \(status.openConflicts)",
+                "last sync: \(status.lastSyncAt ?? "never")",
+            ]
+            for held in status.held {
+                lines.append("held: plan \(held.plan) waits for an update of plansync (\(held.count) change(s): \(held.reason))")
+            }
+            if let offset = status.clockOffsetMillis, offset.magnitude > 60_000 {
+                lines.append("clock: this computer's is \(offset.magnitude / 60_000) minute(s) \(offset < 0 ? "ahead of" : "behind") the county's; set its date and time")
+            }
+            return lines.joined(separator: "\n")
         }
     }
 }
@@ -159,6 +203,9 @@ struct Conflicts: ParsableCommand {
     func run() throws {
         let replica = try options.replica()
         let found = try replica.conflicts(plan: try plan.map { try replica.findPlan($0).id })
+        let people = try replica.people()
+        /// Who wrote it, by the county's account of the device, never by the text the device wrote.
+        func author(_ write: Write) -> String { people[write.id.device]?.name ?? write.author }
         struct Item: Encodable { let plan: PlanID; let conflict: Conflict }
         try options.emit(found.map { Item(plan: $0.plan, conflict: $0.conflict) }) {
             if found.isEmpty { return "No open conflicts." }
@@ -166,11 +213,11 @@ struct Conflicts: ParsableCommand {
                 switch conflict.kind {
                 case .concurrentEdit:
                     let current = conflict.current[0]
-                    return "\(plan) \(conflict.path): shown \(current.value) (\(current.author), \(current.id))\n"
-                        + conflict.others.map { "    also written: \($0.value) (\($0.author), \($0.id))" }.joined(separator: "\n")
+                    return "\(plan) \(conflict.path): shown \(current.value) (\(author(current)), \(current.id))\n"
+                        + conflict.others.map { "    also written: \($0.value) (\(author($0)), \($0.id))" }.joined(separator: "\n")
                 case .editedWhileRemoved:
-                    return "\(plan) \(conflict.path): removed by \(conflict.others.map(\.author).joined(separator: ", ")) "
-                        + "but edited by \(Set(conflict.current.map(\.author)).sorted().joined(separator: ", ")) meanwhile; the row is kept. "
+                    return "\(plan) \(conflict.path): removed by \(conflict.others.map(author).joined(separator: ", ")) "
+                        + "but edited by \(Set(conflict.current.map(author)).sorted().joined(separator: ", ")) meanwhile; the row is kept. "
                         + "Remove it again or edit it to settle."
                 }
             }.joined(separator: "\n")
@@ -192,7 +239,8 @@ struct Log: ParsableCommand {
                 let op = entry.operation
                 let when = Date(timeIntervalSince1970: Double(op.hlc.wallMillis) / 1000).formatted(.iso8601)
                 let state = entry.seq.map { "#\($0)" } ?? entry.state.rawValue
-                return "\(state)\t\(when)\t\(op.author)\t\(op.id)\t\(describe(op.change))"
+                let who = entry.person.map { "\($0.name) (\($0.role.rawValue))" } ?? op.author
+                return "\(state)\t\(when)\t\(who)\t\(op.id)\t\(describe(op.change))"
                     + (entry.rejection.map { "\tset aside: \($0.message)" } ?? "")
             }.joined(separator: "\n")
         }

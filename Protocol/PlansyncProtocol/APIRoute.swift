@@ -2,7 +2,10 @@
 /// test checks they are exactly the paths of `Protocol/openapi.yaml`, so the contract cannot drift.
 public enum APIRoute: String, CaseIterable, Sendable {
     case health = "/v1/health"
+    case capabilities = "/v1/capabilities"
     case enroll = "/v1/enroll"
+    case me = "/v1/me"
+    case fork = "/v1/fork"
     case push = "/v1/push"
     case pull = "/v1/pull"
     case plans = "/v1/plans"
@@ -16,8 +19,8 @@ public enum APIRoute: String, CaseIterable, Sendable {
     /// The one HTTP method each route answers.
     public var method: String {
         switch self {
-        case .enroll, .push: "POST"
-        case .health, .pull, .plans, .plan, .planOperations, .planFindings: "GET"
+        case .enroll, .fork, .push: "POST"
+        case .health, .capabilities, .me, .pull, .plans, .plan, .planOperations, .planFindings: "GET"
         }
     }
 

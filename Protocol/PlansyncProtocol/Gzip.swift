@@ -9,11 +9,13 @@ public enum Gzip {
     /// Bodies at least this large are compressed; smaller ones would not save a round of packets.
     public static let threshold = 1024
 
-    /// Refuses to inflate past this, so a small malicious body cannot exhaust the server's memory.
+    /// Refuses to inflate past this by default, so a small malicious body cannot exhaust memory.
     public static let maximumInflatedSize = 64 << 20
 
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
+        /// The body inflated past the limit asked for (as opposed to not being gzip).
+        public var tooLarge = false
     }
 
     public static func compress(_ data: Data, level: Int32 = 6) -> Data {
@@ -39,7 +41,7 @@ public enum Gzip {
         return output
     }
 
-    public static func decompress(_ data: Data) throws(Failure) -> Data {
+    public static func decompress(_ data: Data, limit: Int = maximumInflatedSize) throws(Failure) -> Data {
         var stream = z_stream()
         // windowBits 15 + 32: accept gzip or zlib headers.
         guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK
@@ -62,8 +64,8 @@ public enum Gzip {
                     return Failure(description: "the body is not valid gzip (zlib status \(status))")
                 }
                 output.append(contentsOf: chunk[0..<produced])
-                guard output.count <= maximumInflatedSize else {
-                    return Failure(description: "the body inflates past \(maximumInflatedSize >> 20) MiB")
+                guard output.count <= limit else {
+                    return Failure(description: "the body inflates past \(limit >> 20) MiB", tooLarge: true)
                 }
                 if produced == 0 && stream.avail_in == 0 && status != Z_STREAM_END {
                     return Failure(description: "the gzip body is cut short")

@@ -80,6 +80,16 @@ public struct PlanID: RawIdentifier {
 /// position, so concurrent inserts and moves cannot make an edit land on the wrong row.
 public typealias RowID = OpID
 
+/// A person's account with a county server (an inspector, a county reviewer, an auditor…).
+///
+/// Assigned by the server when the county creates the account; never reused. Every device belongs
+/// to one account, so every operation is attributed to a person by the device in its id.
+public struct AccountID: RawIdentifier {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+}
+
 /// A UAT's SIRUTA code (the national register of administrative units). Match UATs by this, never
 /// by name: documents drop diacritics and prefixes.
 public struct Siruta: RawIdentifier {

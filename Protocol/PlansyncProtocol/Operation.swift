@@ -1,12 +1,16 @@
 /// One edit to one plan, as recorded in a change log and sent over the wire.
 ///
 /// An operation is self-describing: it names itself (``OpID``), when it happened (``HLCTimestamp``),
-/// who made it, the plan, and what changed. Every edit a clerk makes becomes exactly one operation;
-/// replicas and the server agree on a plan because they apply the same operations with the same rules.
+/// the plan, and what changed. Every edit a clerk makes becomes exactly one operation; replicas and
+/// the server agree on a plan because they apply the same operations with the same rules.
+///
+/// Who made it is a fact of its id: the device in ``OpID`` belongs to one account, and the server
+/// accepts from a device only operations of that device. `author` (`by` on the wire) is the
+/// account's name as the device knew it when recording the edit; nothing trusts it — the name shown
+/// comes from the account — and it is kept because replicas older than accounts print it.
 public struct PlanOperation: Hashable, Sendable {
     public var id: OpID
     public var hlc: HLCTimestamp
-    /// The person who made the edit (the user name given at `plansync init`).
     public var author: String
     public var plan: PlanID
     public var change: Change
@@ -20,11 +24,22 @@ public struct PlanOperation: Hashable, Sendable {
     }
 }
 
+/// The kinds of operation, by their name on the wire.
+///
+/// A kind is never given a new meaning: a change of meaning is a new kind, so that a replica that
+/// does not know it keeps it unread instead of misapplying it (see the sync protocol article).
+public enum OperationKind: String, CaseIterable, Codable, Sendable, Comparable {
+    case create, set, insert, update, remove, move
+
+    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+}
+
 /// What an operation changes.
 ///
 /// `supersedes` lists the writes the author saw on that field when editing (the value shown and
 /// any open conflict). That is how the merge knows an edit replaces what it replaces, and how a
-/// later edit resolves a conflict: see the conflict rules in the README.
+/// later edit resolves a conflict: see the conflict rules in the README. The server accepts such a
+/// list only if every write in it was accepted before and wrote that same field, row or position.
 public enum Change: Hashable, Sendable {
     /// Creates a plan of a UAT for a budget year, following a template version (`nil` for plans
     /// made before templates were versioned: they follow the first one). The plan's id is this
@@ -42,69 +57,22 @@ public enum Change: Hashable, Sendable {
     /// Moves a row to a new order key.
     case moveRow(table: String, row: RowID, position: String, supersedes: [OpID])
 
-    /// The short name used on the wire and in logs.
-    public var kind: String {
+    public var kind: OperationKind {
         switch self {
-        case .createPlan: "create"
-        case .setField: "set"
-        case .insertRow: "insert"
-        case .setRowField: "update"
-        case .removeRow: "remove"
-        case .moveRow: "move"
-        }
-    }
-}
-
-extension PlanOperation: Codable {
-    private enum Key: String, CodingKey {
-        case id, hlc, by, plan, op, siruta, year, template, path, value, over, table, pos, values, row, field, seen
-    }
-
-    /// Decoding goes through the same mapping as the fast readers (``PushRequest/read(_:)``).
-    public init(from decoder: any Decoder) throws {
-        let path = decoder.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-        do {
-            try self.init(json: try JSONValue(from: decoder), path: path.isEmpty ? "operation" : String(path.drop { $0 == "." }))
-        } catch let error as WireFormatError {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
+        case .createPlan: .create
+        case .setField: .set
+        case .insertRow: .insert
+        case .setRowField: .update
+        case .removeRow: .remove
+        case .moveRow: .move
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: Key.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(hlc, forKey: .hlc)
-        try c.encode(author, forKey: .by)
-        try c.encode(plan, forKey: .plan)
-        try c.encode(change.kind, forKey: .op)
-        switch change {
-        case .createPlan(let siruta, let year, let template):
-            try c.encode(siruta, forKey: .siruta)
-            try c.encode(year, forKey: .year)
-            try c.encodeIfPresent(template, forKey: .template)
-        case .setField(let path, let value, let supersedes):
-            try c.encode(path, forKey: .path)
-            try c.encode(value, forKey: .value)
-            if !supersedes.isEmpty { try c.encode(supersedes, forKey: .over) }
-        case .insertRow(let table, let position, let fields):
-            try c.encode(table, forKey: .table)
-            try c.encode(position, forKey: .pos)
-            if !fields.isEmpty { try c.encode(fields, forKey: .values) }
-        case .setRowField(let table, let row, let field, let value, let supersedes):
-            try c.encode(table, forKey: .table)
-            try c.encode(row, forKey: .row)
-            try c.encode(field, forKey: .field)
-            try c.encode(value, forKey: .value)
-            if !supersedes.isEmpty { try c.encode(supersedes, forKey: .over) }
-        case .removeRow(let table, let row, let seen):
-            try c.encode(table, forKey: .table)
-            try c.encode(row, forKey: .row)
-            if !seen.isEmpty { try c.encode(seen, forKey: .seen) }
-        case .moveRow(let table, let row, let position, let supersedes):
-            try c.encode(table, forKey: .table)
-            try c.encode(row, forKey: .row)
-            try c.encode(position, forKey: .pos)
-            if !supersedes.isEmpty { try c.encode(supersedes, forKey: .over) }
+    /// The earlier writes this change names as seen (`over`, or `seen` for a removal).
+    public var references: [OpID] {
+        switch self {
+        case .createPlan, .insertRow: []
+        case .setField(_, _, let ids), .setRowField(_, _, _, _, let ids), .moveRow(_, _, _, let ids), .removeRow(_, _, let ids): ids
         }
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The value of one plan field or table cell.
 ///
 /// JSON-shaped so that a structured cell (a number with the raw text it was written as, a
@@ -21,6 +23,47 @@ public enum Value: Hashable, Sendable {
         if case .integer(let number) = self { return number }
         return nil
     }
+
+    /// Its size as stored, in bytes of text (numbers and flags count 8): what the limits on a
+    /// value and on a plan measure.
+    public var byteSize: Int {
+        switch self {
+        case .null, .bool: 1
+        case .integer: 8
+        case .text(let text): text.utf8.count
+        case .object(let members): members.reduce(0) { $0 + $1.key.utf8.count + $1.value.byteSize }
+        }
+    }
+}
+
+extension Value {
+    /// The value as JSON; object members in canonical order.
+    public var json: JSONValue {
+        switch self {
+        case .null: .null
+        case .bool(let flag): .bool(flag)
+        case .integer(let number): .integer(number)
+        case .text(let text): .string(text)
+        case .object(let members):
+            .object(JSONObject(members.sorted { canonicalOrder($0.key, $1.key) }.map { ($0.key, $0.value.json) }))
+        }
+    }
+
+    /// Reads a value; arrays are not values (a table is rows, not a list in a cell).
+    public init(json: JSONValue, path: String) throws(WireFormatError) {
+        switch json {
+        case .null: self = .null
+        case .bool(let flag): self = .bool(flag)
+        case .integer(let number): self = .integer(number)
+        case .string(let text): self = .text(text)
+        case .object(let object):
+            var members: [String: Value] = [:]
+            for member in object.members { members[member.key] = try Value(json: member.value, path: "\(path).\(member.key)") }
+            self = .object(members)
+        case .array:
+            throw WireFormatError("\(path) should be null, true/false, a whole number, text or an object")
+        }
+    }
 }
 
 extension Value: Codable {
@@ -34,14 +77,7 @@ extension Value: Codable {
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .null: try container.encodeNil()
-        case .bool(let bool): try container.encode(bool)
-        case .integer(let number): try container.encode(number)
-        case .text(let text): try container.encode(text)
-        case .object(let object): try container.encode(object)
-        }
+        try json.encode(to: encoder)
     }
 }
 

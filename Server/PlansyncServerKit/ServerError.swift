@@ -1,3 +1,4 @@
+import Foundation
 import PlansyncProtocol
 
 /// An error the server reports to its caller as an RFC 9457 problem document.
@@ -11,10 +12,16 @@ public struct ServerError: Error, Sendable, CustomStringConvertible {
         problem = Problem(type: "https://plansync.ro/problems/\(slug)", title: title, status: status, detail: detail)
     }
 
+    init(problem: Problem) { self.problem = problem }
+
     public var description: String { problem.detail }
 
     static func malformedBody(_ detail: String) -> ServerError {
         ServerError("malformed-body", status: 400, title: "Malformed request body", detail: detail)
+    }
+    static func unreadableBody(_ why: String) -> ServerError {
+        ServerError("unreadable-body", status: 400, title: "The request body could not be read",
+                    detail: "The body did not arrive whole (\(why)). Nothing was written; send it again.")
     }
     static func badParameter(_ detail: String) -> ServerError {
         ServerError("bad-parameter", status: 400, title: "Bad parameter", detail: detail)
@@ -22,9 +29,9 @@ public struct ServerError: Error, Sendable, CustomStringConvertible {
     static func unsupportedProtocol(_ sent: String?) -> ServerError {
         ServerError(
             "unsupported-protocol", status: 400, title: "Unsupported protocol version",
-            detail: "This server speaks protocol version \(ProtocolVersion.supported.map(String.init).joined(separator: ", ")) "
-                + "and the request \(sent.map { "asked for '\($0)'" } ?? "named none") in the \(ProtocolVersion.header) header. "
-                + "Update plansync on this computer.")
+            detail: "This server speaks protocol versions \(ProtocolVersion.supported.map(String.init).joined(separator: ", ")) "
+                + "and the request \(sent.map { "asked for '\($0.prefix(20))'" } ?? "named none") in the \(ProtocolVersion.header) header. "
+                + "Update plansync on this computer, or ask the county to update plansync-server.")
     }
     static let missingCredential = ServerError(
         "unauthenticated", status: 401, title: "Credential required",
@@ -35,6 +42,9 @@ public struct ServerError: Error, Sendable, CustomStringConvertible {
     static let revokedDevice = ServerError(
         "device-revoked", status: 401, title: "Device revoked",
         detail: "The county revoked this device's access. Ask the county for a new enrollment token.")
+    static let accountDisabled = ServerError(
+        "account-disabled", status: 401, title: "Account disabled",
+        detail: "The county disabled the account this device works for. Edits made on it stay on this computer; ask the county's administrator.")
     static func unknownEnrollment() -> ServerError {
         ServerError("enrollment-invalid", status: 401, title: "Invalid enrollment token",
                     detail: "The county does not know this enrollment token. Check it was copied whole.")
@@ -43,24 +53,44 @@ public struct ServerError: Error, Sendable, CustomStringConvertible {
         ServerError("enrollment-used", status: 409, title: "Enrollment token already used",
                     detail: "Each enrollment token enrolls one device. Ask the county for a new one (`plansync-server device add`).")
     }
+    static func expiredEnrollment(_ expiredAt: String) -> ServerError {
+        ServerError("enrollment-expired", status: 401, title: "Enrollment token expired",
+                    detail: "This enrollment token stopped working at \(expiredAt). Ask the county for a new one (`plansync-server device add`).")
+    }
     static func forbidden(_ detail: String) -> ServerError {
         ServerError("forbidden", status: 403, title: "Not allowed", detail: detail)
     }
     static func notFound(_ detail: String) -> ServerError {
         ServerError("not-found", status: 404, title: "Not found", detail: detail)
     }
-    static func tooLarge(_ limit: Int) -> ServerError {
-        ServerError("too-large", status: 413, title: "Request too large",
-                    detail: "Send at most \(limit) operations (\(PushLimits.maximumBodyBytes >> 20) MiB) per push; plansync splits larger syncs itself.")
+    static func tooLarge(_ detail: String) -> ServerError {
+        ServerError("too-large", status: 413, title: "Request too large", detail: detail)
     }
     static func badInput(_ detail: String) -> ServerError {
         ServerError("bad-input", status: 400, title: "Bad input", detail: detail)
     }
-}
 
-/// Limits that keep one request from monopolising a county server.
-public enum PushLimits {
-    public static let maximumOperations = 5_000
-    public static let maximumBodyBytes = 16 << 20
-    public static let maximumPullPage = 5_000
+    /// The push named ids the server already holds with other content.
+    static func opIDReused(_ reused: [OpID], known: [PushOutcome]) -> ServerError {
+        ServerError(problem: Problem(
+            type: "https://plansync.ro/problems/op-id-reused", title: "Operation ids already used", status: 409,
+            detail: "The county already holds other edits under the ids \(reused.prefix(5).map(\.description).joined(separator: ", "))"
+                + "\(reused.count > 5 ? " and \(reused.count - 5) more" : ""): this device's data folder is in use on another "
+                + "computer too (a copy, or a restored backup). Nothing was written. plansync gives this computer an identity of "
+                + "its own and sends its edits again under it (POST /v1/fork).",
+            operations: reused, known: known))
+    }
+
+    /// The push holds operations stamped with a clock the county refuses.
+    static func clockOutOfRange(_ operations: [PlanOperation], countyNow: Int64) -> ServerError {
+        let first = operations[0].hlc.wallMillis
+        let stamped = Date(timeIntervalSince1970: Double(first) / 1000)
+        let county = Date(timeIntervalSince1970: Double(countyNow) / 1000)
+        return ServerError(problem: Problem(
+            type: "https://plansync.ro/problems/clock-out-of-range", title: "This computer's clock is wrong", status: 422,
+            detail: "\(operations.count) edit(s) are stamped \(first <= 0 ? "with no time" : stamped.formatted(.iso8601)) while the county's clock says "
+                + "\(county.formatted(.iso8601)): set this computer's date and time. Nothing was written; plansync stamps these edits "
+                + "again with the county's time and sends them, losing nothing.",
+            operations: operations.map(\.id), countyTime: countyNow))
+    }
 }

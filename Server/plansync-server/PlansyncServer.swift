@@ -11,7 +11,7 @@ struct PlansyncServer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plansync-server",
         abstract: "The county server of plansync: receives the communes' plans, merges them, keeps their history.",
-        subcommands: [Serve.self, UATCommand.self, DeviceCommand.self, Plans.self, ShowPlan.self, CountyCommand.self])
+        subcommands: [Serve.self, UATCommand.self, UserCommand.self, DeviceCommand.self, Plans.self, ShowPlan.self, CountyCommand.self])
 }
 
 struct ServerOptions: ParsableArguments {
@@ -40,7 +40,18 @@ struct ServerOptions: ParsableArguments {
 
     /// The county store of a UAT (created with its credential on first use).
     func store(forSiruta siruta: Int, in directory: CountyDirectory) async throws -> CountyStore {
-        let county = try directory.county(of: siruta)
+        try await store(for: try directory.county(of: siruta), in: directory)
+    }
+
+    /// The store of a county named by code or name (created with its credential on first use).
+    func store(forCounty name: String, in directory: CountyDirectory) async throws -> CountyStore {
+        guard let county = directory.registry.county(named: name) else {
+            throw ValidationError("'\(name)' is not a county code or name of the SIRUTA list.")
+        }
+        return try await store(for: county, in: directory)
+    }
+
+    private func store(for county: County, in directory: CountyDirectory) async throws -> CountyStore {
         let (store, credential) = try await directory.open(county)
         if credential != nil { announceCredential(for: county, in: directory) }
         return store
@@ -64,6 +75,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let directory = try options.directory()
+        try directory.lockForServing()
         for name in county {
             guard let county = directory.registry.county(named: name) else {
                 throw ValidationError("'\(name)' is not a county code or name of the SIRUTA list.")
@@ -92,17 +104,21 @@ struct UATCommand: AsyncParsableCommand {
         @OptionGroup var options: ServerOptions
         @Option(help: "The UAT's SIRUTA code.") var siruta: Int
         @Option(help: "The UAT's name, checked against the SIRUTA list.") var name: String?
+        @Option(help: "The name of the UAT's first inspector, whose account is created if the UAT has none (default: \"Inspector <UAT>\").")
+        var inspector: String?
+        @OptionGroup var validity: TokenValidity
 
         func run() async throws {
             let directory = try options.directory()
             let store = try await options.store(forSiruta: siruta, in: directory)
-            let (uat, token) = try await store.registerUAT(Siruta(siruta))
+            let (uat, account, token) = try await store.registerUAT(Siruta(siruta), inspector: inspector, validity: validity.seconds)
             if let name, !uat.name.folded.contains(name.folded) {
                 FileHandle.standardError.write(Data("warning: SIRUTA \(siruta) is \(uat.name) in the SIRUTA list, not '\(name)'; registered by code.\n".utf8))
             }
-            struct Answer: Encodable { let siruta: Int; let name: String; let county: String; let enrollmentToken: String }
-            try options.emit(Answer(siruta: siruta, name: uat.name, county: uat.county.name, enrollmentToken: token)) {
-                "Registered \(uat.name) (SIRUTA \(siruta), \(uat.county.name)).\nEnrollment token (one device, one use):\n\(token)"
+            struct Answer: Encodable { let siruta: Int; let name: String; let county: String; let user: AccountRecord; let enrollmentToken: String }
+            try options.emit(Answer(siruta: siruta, name: uat.name, county: uat.county.name, user: account, enrollmentToken: token)) {
+                "Registered \(uat.name) (SIRUTA \(siruta), \(uat.county.name)); its inspector is \(account.name) (user \(account.id)).\n"
+                    + "Enrollment token for \(account.name)'s device (one device, one use, valid \(validity.days) days):\n\(token)"
             }
         }
     }
@@ -113,14 +129,24 @@ struct DeviceCommand: AsyncParsableCommand {
         commandName: "device", abstract: "Enroll, list and revoke devices.", subcommands: [Add.self, List.self, Revoke.self])
 
     struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A one-time enrollment token for one more device of a registered UAT.")
+        static let configuration = CommandConfiguration(
+            abstract: "A one-time enrollment token for one more device of a person (--user), or of a UAT's first inspector (--siruta).")
         @OptionGroup var options: ServerOptions
-        @Option(help: "The UAT's SIRUTA code.") var siruta: Int
+        @Option(help: "The account the device will work for (`plansync-server user list`).") var user: String?
+        @Option(help: "A registered UAT's SIRUTA code: the device works for its first inspector.") var siruta: Int?
+        @OptionGroup var validity: TokenValidity
+
+        func validate() throws {
+            guard (user == nil) != (siruta == nil) else { throw ValidationError("Give either --user ID or --siruta CODE.") }
+        }
 
         func run() async throws {
-            let store = try await options.store(forSiruta: siruta, in: try options.directory())
-            let token = try await store.issueEnrollment(for: Siruta(siruta))
-            try options.emit(["enrollmentToken": token]) { "Enrollment token (one device, one use):\n\(token)" }
+            let directory = try options.directory()
+            let (store, account) = try await options.account(user: user, siruta: siruta, in: directory)
+            let token = try await store.issueEnrollment(for: AccountID(account.id), validity: validity.seconds)
+            try options.emit(["enrollmentToken": token, "user": account.id]) {
+                "Enrollment token for a device of \(account.name) (user \(account.id), \(account.role); one device, one use, valid \(validity.days) days):\n\(token)"
+            }
         }
     }
 
@@ -130,12 +156,22 @@ struct DeviceCommand: AsyncParsableCommand {
 
         func run() async throws {
             let directory = try options.directory()
-            var all: [DeviceRecord] = []
-            for county in directory.existingCounties() { all += try await directory.open(county).store.devices() }
+            struct Line: Encodable { let device: String; let label: String; let user: AccountRecord; let enrolledAt: String; let revokedAt: String?; let lastPushAt: String?; let forkedFrom: String? }
+            var all: [Line] = []
+            for county in directory.existingCounties() {
+                all += try await directory.open(county).store.devices().map {
+                    Line(device: $0.device.id, label: $0.device.label, user: $0.account, enrolledAt: $0.device.enrolledAt,
+                         revokedAt: $0.device.revokedAt, lastPushAt: $0.device.lastPushAt, forkedFrom: $0.device.forkedFrom)
+                }
+            }
             try options.emit(all) {
                 all.isEmpty ? "No devices enrolled yet."
-                    : all.map { "\($0.id)\tSIRUTA \($0.siruta)\t\($0.label)\tenrolled \($0.enrolledAt)\t\($0.revokedAt.map { "REVOKED \($0)" } ?? "last push \($0.lastPushAt ?? "never")")" }
-                    .joined(separator: "\n")
+                    : all.map { line in
+                        let scope = line.user.siruta.map { "SIRUTA \($0)" } ?? "county"
+                        let state = line.revokedAt.map { "REVOKED \($0)" } ?? "last push \(line.lastPushAt ?? "never")"
+                        return "\(line.device)\t\(line.user.name) (\(line.user.role), \(scope))\t\(line.label)\tenrolled \(line.enrolledAt)\t\(state)"
+                            + (line.forkedFrom.map { "\tcopy of \($0)" } ?? "")
+                    }.joined(separator: "\n")
             }
         }
     }
@@ -149,13 +185,112 @@ struct DeviceCommand: AsyncParsableCommand {
             let directory = try options.directory()
             for county in directory.existingCounties() {
                 let store = try await directory.open(county).store
-                if try await store.devices().contains(where: { $0.id.rawValue == device && $0.revokedAt == nil }) {
+                if try await store.devices().contains(where: { $0.device.id == device && $0.device.revokedAt == nil }) {
                     try await store.revokeDevice(DeviceID(device))
                     try options.emit(["revoked": device]) { "Revoked device \(device)." }
                     return
                 }
             }
             throw CommandFailure("No active device \(device) in this data directory.")
+        }
+    }
+}
+
+/// How long a new enrollment token works.
+struct TokenValidity: ParsableArguments {
+    @Option(name: .customLong("valid-days"), help: "Days the enrollment token works (default 7).")
+    var days = 7
+
+    func validate() throws {
+        guard (1...365).contains(days) else { throw ValidationError("--valid-days must be between 1 and 365.") }
+    }
+
+    var seconds: TimeInterval { TimeInterval(days) * 86_400 }
+}
+
+extension ServerOptions {
+    /// An account given by id (searched in every county here), or a UAT's first inspector.
+    func account(user: String?, siruta: Int?, in directory: CountyDirectory) async throws -> (CountyStore, AccountRecord) {
+        if let siruta {
+            let store = try await store(forSiruta: siruta, in: directory)
+            guard let account = try await store.firstInspector(of: Siruta(siruta)) else {
+                throw CommandFailure("SIRUTA \(siruta) has no active inspector account. Register the UAT with `plansync-server uat add --siruta \(siruta)` or create one with `plansync-server user add`.")
+            }
+            return (store, account)
+        }
+        for county in directory.existingCounties() {
+            let store = try await directory.open(county).store
+            if let account = try await store.accounts().first(where: { $0.id == user }) { return (store, account) }
+        }
+        throw CommandFailure("No user \(user ?? "") in this data directory. `plansync-server user list` shows them.")
+    }
+}
+
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user", abstract: "People's accounts: one role and one scope each.", subcommands: [Add.self, List.self, Disable.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a person's account and print the one-time token that enrolls their first device.",
+            discussion: """
+                Roles: inspector and secretary work for one UAT (--siruta); reviewer and administrator for the \
+                county (--county); an auditor for either.
+                """)
+        @OptionGroup var options: ServerOptions
+        @Option(help: "The person's name, shown on every edit they make.") var name: String
+        @Option(help: "inspector, secretary, reviewer, auditor or administrator.") var role: String
+        @Option(help: "The UAT the account works for (inspector, secretary, or an auditor of one UAT).") var siruta: Int?
+        @Option(help: "The county the account works for, by code or name (reviewer, administrator, auditor).") var county: String?
+        @OptionGroup var validity: TokenValidity
+
+        func validate() throws {
+            guard Role(rawValue: role) != nil else {
+                throw ValidationError("--role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", ")).")
+            }
+            guard (siruta == nil) != (county == nil) else { throw ValidationError("Give either --siruta CODE or --county NAME.") }
+        }
+
+        func run() async throws {
+            let directory = try options.directory()
+            let store = if let siruta { try await options.store(forSiruta: siruta, in: directory) }
+                else { try await options.store(forCounty: county!, in: directory) }
+            let (account, token) = try await store.addAccount(name: name, role: Role(rawValue: role)!, siruta: siruta.map { Siruta($0) },
+                                                             validity: validity.seconds)
+            struct Answer: Encodable { let user: AccountRecord; let enrollmentToken: String }
+            try options.emit(Answer(user: account, enrollmentToken: token)) {
+                "Created user \(account.id): \(account.name), \(account.role) of \(account.siruta.map { "SIRUTA \($0)" } ?? store.county.name).\n"
+                    + "Enrollment token for their first device (one device, one use, valid \(validity.days) days):\n\(token)"
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Every account of every county here.")
+        @OptionGroup var options: ServerOptions
+
+        func run() async throws {
+            let directory = try options.directory()
+            var all: [AccountRecord] = []
+            for county in directory.existingCounties() { all += try await directory.open(county).store.accounts() }
+            try options.emit(all) {
+                all.isEmpty ? "No users yet: `plansync-server user add`."
+                    : all.map { "\($0.id)\t\($0.name)\t\($0.role)\t\($0.siruta.map { "SIRUTA \($0)" } ?? "county")\t\($0.disabledAt.map { "DISABLED \($0)" } ?? "active")" }
+                    .joined(separator: "\n")
+            }
+        }
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Disable an account: its devices stop working at once; its history stays its own.")
+        @OptionGroup var options: ServerOptions
+        @Argument(help: "The user id (`plansync-server user list`).") var user: String
+
+        func run() async throws {
+            let directory = try options.directory()
+            let (store, account) = try await options.account(user: user, siruta: nil, in: directory)
+            try await store.disableAccount(AccountID(account.id))
+            try options.emit(["disabled": account.id]) { "Disabled user \(account.id) (\(account.name))." }
         }
     }
 }

@@ -104,7 +104,7 @@ struct JSONReaderTests {
         let push = PushRequest(operations: operations)
         #expect(try PushRequest.read(WireJSON.encode(push)).operations == operations)
         let page = PullResponse(operations: operations.enumerated().map { SequencedOperation(seq: Int64($0.offset + 1), operation: $0.element) }, next: 20, more: true)
-        let read = try PullResponse.read(WireJSON.encode(page))
+        let read = try PullResponse.read(JSONWriter.canonical(page.json))
         #expect(read.operations == page.operations && read.next == 20 && read.more)
         let answer = PushResponse(outcomes: [.accepted(operations[0].id, seq: 7), .rejected(operations[1].id, Rejection(code: "wrong-type", message: "„x”"))])
         #expect(try PushResponse.read(WireJSON.encode(answer)) == answer)

@@ -122,7 +122,7 @@ struct BadInputTests {
             await #expect(throws: SyncFailure.self) { try await negomirClerk.sync() }
             #expect(try negomirClerk.replica.pendingCount() == 1, "the edit stays on the computer")
             // An enrollment token works once.
-            let token = try await county.store.issueEnrollment(for: negomir)
+            let token = try await county.store.issueEnrollment(for: AccountID(try #require(try await county.store.firstInspector(of: negomir)).id))
             _ = try await Transport(server: url, credential: nil).enroll(EnrollRequest(token: token, label: "desk"))
             try await expectProblem(409, "enrollment-used", county: county) {
                 try await rawRequest("POST", url.appendingPathComponent("v1/enroll"), headers: [ProtocolVersion.header: "1"],
@@ -155,8 +155,8 @@ struct ClockSkewTests {
             #expect(server.fields["title"]?.value == .text("B, after reading A"))
             #expect(server.conflicts.isEmpty)
             let log = try ion.replica.log(plan: plan.id)
-            let a = try #require(log.first { $0.operation.author == "ana" && $0.operation.change.kind == "set" })
-            let b = try #require(log.first { $0.operation.author == "ion" && $0.operation.change.kind == "set" })
+            let a = try #require(log.first { $0.person?.name == "ana" && $0.operation.change.kind == .set })
+            let b = try #require(log.first { $0.person?.name == "ion" && $0.operation.change.kind == .set })
             #expect(b.operation.hlc > a.operation.hlc, "ion's clock moved past what it received")
             #expect(try ana.replica.plan(plan.id) == server && ion.replica.plan(plan.id) == server)
         }

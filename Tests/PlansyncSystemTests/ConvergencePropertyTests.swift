@@ -20,7 +20,7 @@ struct ConvergencePropertyTests {
             let skew: Int64 = [0, -6 * 3_600_000, 90_000][index]
             let (replica, record) = try await county.enrolledReplica(author: name, clock: StepClock(start: 1_764_000_000_000 + skew))
             let faults = Faults(lostRequest: 0.1, lostAnswer: 0.15)
-            devices.append((replica, InProcessTransport(store: county.store, device: record, seed: seed &* 31 &+ UInt64(index), faults: faults)))
+            devices.append((replica, InProcessTransport(store: county.store, session: record, seed: seed &* 31 &+ UInt64(index), faults: faults)))
         }
         try devices[0].replica.createPlan(year: 2025)
 
@@ -61,7 +61,7 @@ struct ConvergencePropertyTests {
         serverPlans.sort { $0.id < $1.id }
         for device in devices {
             let local = try device.replica.plans().sorted { $0.id < $1.id }
-            let author = try device.replica.settings().author
+            let author = try device.replica.settings().account.name
             #expect(local == serverPlans, "seed \(seed): \(author) differs from the server: \(firstDifference(local, serverPlans))")
             #expect(local.map(\.conflicts) == serverPlans.map(\.conflicts))
             #expect(try device.replica.pendingCount() == 0)
@@ -69,16 +69,21 @@ struct ConvergencePropertyTests {
     }
 }
 
-/// A random edit of the kinds a clerk makes, anywhere in the plan's template: any field, any
-/// table, any column, with values of the kinds real plans hold ("15.000", "-", "nu este cazul",
-/// references, dates); row inserts, cell edits, removals and moves.
-func randomChange(on plan: PlanDocument, using random: inout SeededGenerator) -> Change {
+/// A random edit of the kinds a person of `role` makes, anywhere in the part of the template the
+/// role writes: for an inspector any field, any table, any column, with values of the kinds real
+/// plans hold ("15.000", "-", "nu este cazul", references, dates), row inserts, cell edits,
+/// removals and moves; for a secretary or a county reviewer, their decision records.
+func randomChange(on plan: PlanDocument, as role: Role = .inspector, using random: inout SeededGenerator) -> Change {
     let editor = PlanEditor(plan: plan)
     let schema = plan.schema
+    let account = Account(id: AccountID("x"), name: "x", role: role, siruta: plan.siruta)
+    let writable = schema.fields.filter { field in
+        (try? Permissions.check(.setField(path: field.path, value: .null, supersedes: []), by: account, onPlanOf: plan.siruta)) != nil
+    }
     let rows = schema.tables.flatMap { table in plan.visibleRows(of: table.name).map { (table: table, id: $0.id) } }
-    let pick = Int.random(in: 0..<10, using: &random)
+    let pick = role == .inspector ? Int.random(in: 0..<10, using: &random) : 0
     if pick < 3 {
-        let field = schema.fields.randomElement(using: &random)!
+        let field = writable.randomElement(using: &random)!
         return editor.setField(field.path, to: randomValue(field.kind, using: &random))
     }
     if rows.isEmpty || pick < 5 {

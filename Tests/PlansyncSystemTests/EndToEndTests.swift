@@ -84,15 +84,18 @@ struct EndToEndTests {
         let uat = try run("plansync-server", ["uat", "add", "--data", data.path, "--siruta", "80980", "--name", "Negomir", "--json"])
         #expect(uat.status == 0, "\(uat.errors)")
         let firstToken = try #require(try uat.json([String: AnyCodable].self)["enrollmentToken"]?.text)
-        let second = try run("plansync-server", ["device", "add", "--data", data.path, "--siruta", "80980", "--json"])
-        let secondToken = try #require(try second.json([String: String].self)["enrollmentToken"])
+        let second = try run("plansync-server", ["user", "add", "--data", data.path, "--name", "Ion Ionescu", "--role", "inspector", "--siruta", "80980", "--json"])
+        let secondToken = try #require(try second.json([String: AnyCodable].self)["enrollmentToken"]?.text)
         let server = try ServerProcess(data: data)
         defer { server.stop() }
 
         let laptop = ["--data", root.appendingPathComponent("laptop").path]
         let desktop = ["--data", root.appendingPathComponent("desktop").path]
-        #expect(try run("plansync", ["init", "--server", server.url, "--token", firstToken, "--author", "ana"] + laptop).status == 0)
-        #expect(try run("plansync", ["init", "--server", server.url, "--token", secondToken, "--author", "ion"] + desktop).status == 0)
+        #expect(try run("plansync", ["init", "--server", server.url, "--token", firstToken] + laptop).status == 0)
+        // The token from a file (a command line is visible to other users of the computer).
+        let tokenFile = root.appendingPathComponent("token.txt")
+        try Data((secondToken + "\n").utf8).write(to: tokenFile)
+        #expect(try run("plansync", ["init", "--server", server.url, "--token-file", tokenFile.path] + desktop).status == 0)
         let reuse = try run("plansync", ["init", "--server", server.url, "--token", secondToken] + ["--data", root.appendingPathComponent("third").path])
         #expect(reuse.status != 0 && reuse.errors.contains("Enrollment token already used"))
 
@@ -125,6 +128,7 @@ struct EndToEndTests {
         #expect(onServer.fields["context.consultation"] == .text("nu este cazul"))
         let conflicts = try run("plansync", ["conflicts"] + laptop)
         #expect(conflicts.output.contains("title") && conflicts.output.contains("also written"))
+        #expect(conflicts.output.contains("Ion Ionescu") && conflicts.output.contains("Inspector NEGOMIR"), "names come from the accounts")
         #expect(onServer.conflicts.count == 1)
         let list = try run("plansync-server", ["plans", "--data", data.path])
         #expect(list.output.contains("NEGOMIR") && list.output.contains("1 conflict"))
@@ -140,15 +144,47 @@ struct EndToEndTests {
         let server = try ServerProcess(data: data)
         defer { server.stop() }
         let clerk = ["--data", root.appendingPathComponent("clerk").path]
-        #expect(try run("plansync", ["init", "--server", server.url, "--token", token, "--author", "ana"] + clerk).status == 0)
+        #expect(try run("plansync", ["init", "--server", server.url, "--token", token] + clerk).status == 0)
 
+        // The file holds the county's registration and aviz and the council's HCL: an inspector
+        // does not write those; the import says so, then leaves them out when asked.
         let seed = fixtures.appendingPathComponent("negomir-2024.json")
-        let imported = try run("plansync", ["plan", "import", seed.path, "--json"] + clerk)
+        let refusedWhole = try run("plansync", ["plan", "import", seed.path] + clerk)
+        #expect(refusedWhole.status != 0 && refusedWhole.errors.contains("decisions.aviz.outcome") && refusedWhole.errors.contains("--without-decisions"))
+        let imported = try run("plansync", ["plan", "import", seed.path, "--without-decisions", "--json"] + clerk)
         #expect(imported.status == 0, "\(imported.errors)")
         let plan = try imported.json(PlanView.self).id.rawValue
+        let file = try PlanFile.read(try Data(contentsOf: seed))
+        let countyFields = file.fields.keys.filter { PlanArea.of(field: $0) == .countyDecision }.sorted()
+        let councilFields = file.fields.keys.filter { PlanArea.of(field: $0) == .councilDecision }.sorted()
+        #expect(countyFields.count == 8 && councilFields == ["decisions.hcl.reference"])
         let exported = root.appendingPathComponent("export.json")
         #expect(try run("plansync", ["plan", "export", plan, "-o", exported.path] + clerk).status == 0)
+        #expect(try Data(contentsOf: exported) == file.dropping(fields: Set(countyFields + councilFields)).json)
+
+        // The county reviewer and the UAT secretary record their parts on their own computers,
+        // with the same client; then the commune's export is the whole seed, byte for byte.
+        #expect(try run("plansync", ["sync"] + clerk).status == 0)
+        for (role, scope, fields) in [("reviewer", ["--county", "Gorj"], countyFields), ("secretary", ["--siruta", "80980"], councilFields)] {
+            let user = try run("plansync-server", ["user", "add", "--data", data.path, "--name", "Persoana \(role)", "--role", role, "--json"] + scope)
+            let userToken = try #require(try user.json([String: AnyCodable].self)["enrollmentToken"]?.text, "\(user.errors)")
+            let desk = ["--data", root.appendingPathComponent(role).path]
+            #expect(try run("plansync", ["init", "--server", server.url, "--token", userToken] + desk).status == 0)
+            #expect(try run("plansync", ["sync"] + desk).status == 0)
+            let content = try run("plansync", ["plan", "set", plan, "title", "not mine"] + desk)
+            #expect(content.status != 0 && content.errors.contains("role-forbidden"), "\(role) may not write the UAT's content")
+            for path in fields {
+                guard case .text(let raw)? = file.fields[path] else { Issue.record("\(path) is not text"); continue }
+                let set = try run("plansync", ["plan", "set", plan, path, raw] + desk)
+                #expect(set.status == 0, "\(role) sets \(path): \(set.errors)")
+            }
+            #expect(try run("plansync", ["sync"] + desk).status == 0)
+        }
+        #expect(try run("plansync", ["sync"] + clerk).status == 0)
+        #expect(try run("plansync", ["plan", "export", plan, "-o", exported.path] + clerk).status == 0)
         #expect(try Data(contentsOf: exported) == Data(contentsOf: seed))
+        let log = try run("plansync", ["log", plan] + clerk)
+        #expect(log.output.contains("Persoana reviewer (reviewer)") && log.output.contains("Persoana secretary (secretary)"))
 
         let check = try run("plansync", ["plan", "check", plan, "--json"] + clerk)
         #expect(check.status == 1, "errors block sending: exit status 1")
@@ -186,7 +222,8 @@ struct EndToEndTests {
             let result = try run("plansync", command.split(separator: " ").map(String.init) + ["--help"])
             #expect(result.status == 0 && result.output.contains("--json") && result.output.contains("--data"), "plansync \(command)")
         }
-        let server = ["serve", "uat add", "device add", "device list", "device revoke", "plans", "plan", "county rotate-credential"]
+        let server = ["serve", "uat add", "user add", "user list", "user disable", "device add", "device list", "device revoke", "plans", "plan",
+                      "county rotate-credential"]
         for command in server {
             let result = try run("plansync-server", command.split(separator: " ").map(String.init) + ["--help"])
             #expect(result.status == 0 && result.output.contains("--json") && result.output.contains("--data"), "plansync-server \(command)")
@@ -209,7 +246,7 @@ struct EndToEndTests {
             .json([String: AnyCodable].self)["enrollmentToken"]?.text)
         var server = try ServerProcess(data: data)
         let clientData = root.appendingPathComponent("client")
-        #expect(try run("plansync", ["init", "--server", server.url, "--token", token, "--author", "ana", "--data", clientData.path]).status == 0)
+        #expect(try run("plansync", ["init", "--server", server.url, "--token", token, "--data", clientData.path]).status == 0)
 
         // 10,000 edits recorded offline through the replica's own API, on the client's file.
         let replica = try Replica(path: clientData.appendingPathComponent("replica.sqlite").path)

@@ -36,31 +36,46 @@ struct TestCounty {
     let store: CountyStore
     let root: URL
 
-    init() async throws {
+    init(clock: any WallClock = SystemClock()) async throws {
         root = try temporaryDirectory("county")
-        directory = try CountyDirectory(url: root.appendingPathComponent("server"))
+        directory = try CountyDirectory(url: root.appendingPathComponent("server"), clock: clock)
         store = try await directory.open(County(code: 18, name: "GORJ")).store
     }
 
-    /// A replica enrolled for `siruta`, without HTTP (for property tests).
-    func enrolledReplica(_ siruta: Siruta = negomir, author: String, clock: any WallClock = StepClock(), server: String = "http://127.0.0.1:1") async throws -> (Replica, DeviceRecord) {
-        let token = try await enrollmentToken(for: siruta)
-        let answer = try await store.enroll(token: Credential(token)!, label: author)
-        let replica = try Replica(path: root.appendingPathComponent("\(author)-\(answer.device).sqlite").path, clock: clock)
-        try replica.configure(ReplicaSettings(
-            server: server, device: answer.device, credential: answer.credential, siruta: answer.siruta,
-            uatName: answer.uatName, county: answer.county, author: author))
-        guard case .device(let record) = try await store.authenticate(Credential(answer.credential)!) else {
-            throw ClientError("enrolled device did not authenticate")
-        }
-        return (replica, record)
+    /// A replica of a new account (an inspector of `siruta` unless said otherwise), enrolled
+    /// directly against the store, without HTTP (for property tests).
+    func enrolledReplica(_ siruta: Siruta? = negomir, author: String, role: Role = .inspector, clock: any WallClock = StepClock(),
+                         server: String = "http://127.0.0.1:1") async throws -> (Replica, Session) {
+        let token = try await store.addAccount(name: author, role: role, siruta: siruta).enrollmentToken
+        return try await enroll(token: token, label: author, clock: clock, server: server)
     }
 
-    func enrollmentToken(for siruta: Siruta) async throws -> String {
-        if try await store.devices().contains(where: { $0.siruta == siruta }) {
-            return try await store.issueEnrollment(for: siruta)
+    /// Enrolls a replica with a token, directly against the store.
+    func enroll(token: String, label: String, clock: any WallClock = StepClock(), server: String = "http://127.0.0.1:1") async throws -> (Replica, Session) {
+        let answer = try await store.enroll(token: Credential(token)!, label: label)
+        let replica = try Replica(path: root.appendingPathComponent("\(label)-\(answer.device).sqlite").path, clock: clock)
+        try replica.configure(ReplicaSettings(server: server, enrollment: answer, label: label))
+        return (replica, try await session(answer.credential))
+    }
+
+    /// The session a credential opens.
+    func session(_ credential: String) async throws -> Session {
+        guard case .device(let session) = try await store.authenticate(Credential(credential)!) else {
+            throw ClientError("enrolled device did not authenticate")
         }
-        return try await store.registerUAT(siruta).enrollmentToken
+        return session
+    }
+
+    /// A token for one more device of an inspector of `siruta` (a new one when it has none).
+    func enrollmentToken(for siruta: Siruta, author: String = "inspector") async throws -> String {
+        try await store.addAccount(name: author, role: .inspector, siruta: siruta).enrollmentToken
+    }
+
+    /// The county credential written when the county's database was created.
+    var countyCredential: String {
+        get throws {
+            try String(contentsOf: directory.credentialFile(for: store.county), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
     }
 }
 
@@ -76,22 +91,25 @@ struct Faults: Sendable {
 struct InjectedFault: Error {}
 
 /// The real county store behind the ``SyncTransport`` a replica syncs through, in process,
-/// with faults on demand. HTTP itself is covered by the loopback and end-to-end tests.
+/// with faults on demand. Problems the server would answer come back as the HTTP transport's
+/// ``SyncFailure/problem(_:)``. HTTP itself is covered by the loopback and end-to-end tests.
 final class InProcessTransport: SyncTransport {
     let store: CountyStore
-    let device: DeviceRecord
+    private let session: Mutex<Session>
     private let random: Mutex<SeededGenerator>
     private let faults: Mutex<Faults>
+    static let capabilitiesTag = ServerCapabilities().tag
 
-    init(store: CountyStore, device: DeviceRecord, seed: UInt64, faults: Faults = .none) {
+    init(store: CountyStore, session: Session, seed: UInt64, faults: Faults = .none) {
         self.store = store
-        self.device = device
+        self.session = Mutex(session)
         random = Mutex(SeededGenerator(seed: seed))
         self.faults = Mutex(faults)
     }
 
     var bytesSent: Int { 0 }
     var bytesReceived: Int { 0 }
+    var current: Session { session.withLock { $0 } }
 
     func setFaults(_ new: Faults) { faults.withLock { $0 = new } }
 
@@ -100,19 +118,35 @@ final class InProcessTransport: SyncTransport {
         return random.withLock { Double.random(in: 0..<1, using: &$0) } < threshold
     }
 
-    func push(body: Data) async throws -> PushResponse {
+    /// Runs a request against the store the way the server would answer it.
+    private func exchange<T>(_ body: () async throws -> T) async throws -> T {
         if roll(\.lostRequest) { throw InjectedFault() }
-        let request = try WireJSON.decode(PushRequest.self, from: body)
-        let answer = try await store.push(request.operations, from: device)
+        let answer: T
+        do { answer = try await body() } catch let error as ServerError { throw SyncFailure.problem(error.problem) }
         if roll(\.lostAnswer) { throw InjectedFault() }
         return answer
     }
 
+    func push(body: Data) async throws -> PushResponse {
+        let request = try PushRequest.read(body)
+        return try await exchange { try await store.push(request.operations, from: current) }
+    }
+
     func pull(after cursor: Int64, limit: Int) async throws -> PullResponse {
-        if roll(\.lostRequest) { throw InjectedFault() }
-        let page = try WireJSON.decode(PullResponse.self, from: try await store.pull(for: device, after: cursor, limit: limit))
-        if roll(\.lostAnswer) { throw InjectedFault() }
-        return page
+        try await exchange {
+            try PullResponse.read(try await store.pull(for: current, after: cursor, limit: limit, capabilities: Self.capabilitiesTag))
+        }
+    }
+
+    func me() async throws -> Enrollment { try await exchange { try await store.enrollment(of: current) } }
+
+    func fork(label: String) async throws -> EnrollResponse { try await exchange { try await store.fork(current, label: label) } }
+
+    func capabilities() async throws -> Capabilities { ServerCapabilities().now() }
+
+    func use(credential: String) async throws {
+        guard case .device(let session) = try await store.authenticate(Credential(credential)!) else { return }
+        self.session.withLock { $0 = session }
     }
 }
 

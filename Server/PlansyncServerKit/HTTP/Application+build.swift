@@ -1,6 +1,9 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
+import NIOCore
+import NIOHTTP1
 import PlansyncCore
 import PlansyncProtocol
 
@@ -9,11 +12,22 @@ public struct ServerConfiguration: Sendable {
     public var host: String
     public var port: Int
     public var directory: CountyDirectory
+    /// A connection that sends nothing this long is closed (idle between requests, or a request
+    /// that never arrives): a few thousand forgotten sockets must not use up the server's files.
+    public var idleTimeout: TimeAmount
+    /// A request head (line and headers) must arrive whole within this, or the connection is closed.
+    public var headTimeout: TimeAmount
+    /// Connections served at once; the next ones wait in the kernel's backlog.
+    public var maximumConnections: Int
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, directory: CountyDirectory) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, directory: CountyDirectory,
+                idleTimeout: TimeAmount = .seconds(30), headTimeout: TimeAmount = .seconds(10), maximumConnections: Int = 512) {
         self.host = host
         self.port = port
         self.directory = directory
+        self.idleTimeout = idleTimeout
+        self.headTimeout = headTimeout
+        self.maximumConnections = maximumConnections
     }
 }
 
@@ -28,9 +42,18 @@ public func buildApplication(
     router.add(middleware: ProblemMiddleware(logger: logger))
     router.add(middleware: ProtocolVersionMiddleware())
     SyncRoutes(directory: configuration.directory, logger: logger).register(on: router)
+    let headTimeout = configuration.headTimeout
+    let http1 = HTTP1Channel.Configuration(
+        additionalChannelHandlers: [ParseErrorProblemHandler(), RequestHeadTimeoutHandler(timeout: headTimeout)],
+        idleTimeout: configuration.idleTimeout,
+        // A request line and headers beyond 16 KiB are not a plansync client's: 431, as a problem.
+        httpDecoderConfiguration: .init(maxHeaderFieldSize: 16 << 10, maxHeaderListSize: 32 << 10, maxHeaderFieldCount: 100))
     return Application(
         router: router,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "plansync"),
+        server: .http1(configuration: http1),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "plansync",
+            availableConnectionsDelegate: MaximumAvailableConnections(configuration.maximumConnections)),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
 }
@@ -45,6 +68,11 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as ServerError {
             return Self.response(error.problem)
+        } catch let error as HTTPParserError {
+            // Broken framing: Hummingbird answers and closes; ParseErrorProblemHandler words it.
+            throw error
+        } catch is NIOTooManyBytesError {
+            return Self.response(ServerError.tooLarge("The request body is larger than the server accepts; plansync splits larger syncs itself.").problem)
         } catch let error as HTTPError where error.status == .notFound {
             if let route = APIRoute.matching(path: request.uri.path), request.method.rawValue != route.method {
                 var response = Self.response(Problem(
@@ -80,7 +108,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
 /// Refuses requests that do not name a protocol version this server speaks, before any work.
 struct ProtocolVersionMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if request.uri.path == APIRoute.health.rawValue { return try await next(request, context) }
+        // Health and capabilities answer every version: they are how a client learns it must update.
+        if request.uri.path == APIRoute.health.rawValue || request.uri.path == APIRoute.capabilities.rawValue {
+            return try await next(request, context)
+        }
         let wanted = ProtocolVersion.header.lowercased()
         let sent = request.headers.first { $0.name.canonicalName == wanted }?.value
         guard let sent, let version = Int(sent), ProtocolVersion.supported.contains(version) else {

@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
+import NIOHTTP1
 import PlansyncCore
 import PlansyncProtocol
 
@@ -8,42 +10,55 @@ import PlansyncProtocol
 struct SyncRoutes: Sendable {
     let directory: CountyDirectory
     let logger: Logger
+    /// What this server accepts; every pull page carries its tag.
+    let capabilities = ServerCapabilities()
+    /// The most operations one pull page may ask for.
+    static let maximumPageOperations = 5_000
 
     func register(on router: Router<some RequestContext>) {
         router.get(RouterPath(APIRoute.health.routerPath)) { _, _ in
             Self.json(Data(#"{"status":"ok"}"#.utf8), for: nil)
         }
-        router.post(RouterPath(APIRoute.enroll.routerPath)) { request, context in
+        router.get(RouterPath(APIRoute.capabilities.routerPath)) { request, _ in
+            try Self.json(WireJSON.encode(capabilities.now()), for: request)
+        }
+        router.post(RouterPath(APIRoute.enroll.routerPath)) { request, _ in
             let body = try await Self.decode(EnrollRequest.self, from: request)
             guard let token = Credential(body.token), token.kind == .enrollment,
                   let store = try await directory.existingStore(code: token.countyCode)
             else { throw ServerError.unknownEnrollment() }
-            let answer = try await store.enroll(token: token, label: body.label)
-            logger.info("device enrolled", metadata: ["device.id": "\(answer.device)", "uat.siruta": "\(answer.siruta)"])
-            return try Self.json(WireJSON.encode(answer), for: request)
+            return try Self.json(WireJSON.encode(try await store.enroll(token: token, label: body.label)), for: request)
         }
-        router.post(RouterPath(APIRoute.push.routerPath)) { request, context in
-            let (store, device) = try await authenticateDevice(request)
+        router.get(RouterPath(APIRoute.me.routerPath)) { request, _ in
+            let (store, session) = try await authenticateDevice(request)
+            return try Self.json(WireJSON.encode(try await store.enrollment(of: session)), for: request)
+        }
+        router.post(RouterPath(APIRoute.fork.routerPath)) { request, _ in
+            let (store, session) = try await authenticateDevice(request)
+            let body = try await Self.decode(ForkRequest.self, from: request)
+            return try Self.json(WireJSON.encode(try await store.fork(session, label: body.label)), for: request)
+        }
+        router.post(RouterPath(APIRoute.push.routerPath)) { request, _ in
+            let (store, session) = try await authenticateDevice(request)
             let body: PushRequest
             do { body = try PushRequest.read(try await Self.body(of: request)) } catch let error as WireFormatError {
                 throw ServerError.malformedBody("The body is not a valid push: \(error.description).")
             }
-            guard body.operations.count <= PushLimits.maximumOperations else { throw ServerError.tooLarge(PushLimits.maximumOperations) }
-            let answer = try await store.push(body.operations, from: device)
+            let limit = OperationLimits.standard.pushOperations
+            guard body.operations.count <= limit else {
+                throw ServerError.tooLarge("Send at most \(limit) operations per push; plansync splits larger syncs itself.")
+            }
+            let answer = try await store.push(body.operations, from: session)
             return Self.json(answer.canonicalJSON, for: request)
         }
-        router.get(RouterPath(APIRoute.pull.routerPath)) { request, context in
-            let (store, device) = try await authenticateDevice(request)
-            let after = try Self.integer("after", in: request, default: 0)
-            let limit = try Self.integer("limit", in: request, default: 1000)
-            guard after >= 0, (1...Int64(PushLimits.maximumPullPage)).contains(limit) else {
-                throw ServerError.badParameter("after must be ≥ 0 and limit between 1 and \(PushLimits.maximumPullPage).")
-            }
-            return Self.json(try await store.pull(for: device, after: after, limit: Int(limit)), for: request)
+        router.get(RouterPath(APIRoute.pull.routerPath)) { request, _ in
+            let (store, session) = try await authenticateDevice(request)
+            let (after, limit) = try Self.window(of: request)
+            return Self.json(try await store.pull(for: session, after: after, limit: limit, capabilities: capabilities.tag), for: request)
         }
-        router.get(RouterPath(APIRoute.plans.routerPath)) { request, context in
-            let (store, principal) = try await authenticate(request)
-            let summaries = try await store.planSummaries(siruta: principal.deviceSiruta)
+        router.get(RouterPath(APIRoute.plans.routerPath)) { request, _ in
+            let (store, principal) = try await authenticateReader(request)
+            let summaries = try await store.planSummaries(siruta: principal.scope)
             return try Self.json(WireJSON.encode(summaries), for: request)
         }
         router.get(RouterPath(APIRoute.plan.routerPath)) { request, context in
@@ -52,12 +67,8 @@ struct SyncRoutes: Sendable {
         }
         router.get(RouterPath(APIRoute.planOperations.routerPath)) { request, context in
             let (store, plan) = try await authorizedPlan(request, context: context)
-            let after = try Self.integer("after", in: request, default: 0)
-            let limit = try Self.integer("limit", in: request, default: 1000)
-            guard after >= 0, (1...Int64(PushLimits.maximumPullPage)).contains(limit) else {
-                throw ServerError.badParameter("after must be ≥ 0 and limit between 1 and \(PushLimits.maximumPullPage).")
-            }
-            return Self.json(try await store.history(of: plan.id, after: after, limit: Int(limit)), for: request)
+            let (after, limit) = try Self.window(of: request)
+            return Self.json(try await store.history(of: plan.id, after: after, limit: limit), for: request)
         }
         router.get(RouterPath(APIRoute.planFindings.routerPath)) { request, context in
             let (store, plan) = try await authorizedPlan(request, context: context)
@@ -77,26 +88,46 @@ struct SyncRoutes: Sendable {
         return (store, try await store.authenticate(credential))
     }
 
-    private func authenticateDevice(_ request: Request) async throws -> (CountyStore, DeviceRecord) {
+    private func authenticateDevice(_ request: Request) async throws -> (CountyStore, Session) {
         let (store, principal) = try await authenticate(request)
-        guard case .device(let device) = principal else {
+        guard case .device(let session) = principal else {
             throw ServerError.forbidden("Only an enrolled device pushes and pulls; the county credential reads plans (GET /v1/plans).")
         }
-        return (store, device)
+        return (store, session)
     }
 
-    /// The plan named in the path, if the caller may read it: the county reads all its plans, a
-    /// device only its own UAT's. Another UAT's plan is reported as 403, not hidden.
-    private func authorizedPlan(_ request: Request, context: some RequestContext) async throws -> (CountyStore, PlanDocument) {
+    /// The county, or a device whose account may read plans.
+    private func authenticateReader(_ request: Request) async throws -> (CountyStore, Principal) {
         let (store, principal) = try await authenticate(request)
+        if case .device(let session) = principal, !Permissions.allows(session.account, .read) {
+            throw ServerError.forbidden(Permissions.refusal(for: session.account.role, area: .content))
+        }
+        return (store, principal)
+    }
+
+    /// The plan named in the path, if the caller may read it: the county and county accounts read
+    /// all its plans, a UAT's accounts only their UAT's. Another UAT's plan is reported as 403,
+    /// not hidden.
+    private func authorizedPlan(_ request: Request, context: some RequestContext) async throws -> (CountyStore, PlanDocument) {
+        let (store, principal) = try await authenticateReader(request)
         let id = PlanID(try context.parameters.require("id"))
         guard let plan = try await store.plan(id) else {
             throw ServerError.notFound("There is no plan \(id) in \(store.county.name).")
         }
-        if let siruta = principal.deviceSiruta, siruta != plan.siruta {
+        if let scope = principal.scope, scope != plan.siruta {
             throw ServerError.forbidden("Plan \(id) belongs to another UAT (SIRUTA \(plan.siruta)).")
         }
         return (store, plan)
+    }
+
+    /// `after` and `limit` of a paged read.
+    private static func window(of request: Request) throws -> (after: Int64, limit: Int) {
+        let after = try integer("after", in: request, default: 0)
+        let limit = try integer("limit", in: request, default: 1000)
+        guard after >= 0, (1...Int64(maximumPageOperations)).contains(limit) else {
+            throw ServerError.badParameter("after must be ≥ 0 and limit between 1 and \(maximumPageOperations).")
+        }
+        return (after, Int(limit))
     }
 
     // MARK: Bodies
@@ -114,15 +145,23 @@ struct SyncRoutes: Sendable {
 
     /// The request body, inflated when it came gzip-compressed.
     static func body(of request: Request) async throws -> Data {
+        let limit = OperationLimits.standard.bodyBytes
         var body: ByteBuffer
         do {
-            body = try await request.body.collect(upTo: PushLimits.maximumBodyBytes)
+            body = try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw ServerError.tooLarge("A request body may hold at most \(limit >> 20) MiB; plansync splits larger syncs itself.")
+        } catch let error as HTTPParserError {
+            throw error  // broken framing: answered by the connection guards, and the connection closed
         } catch {
-            throw ServerError.tooLarge(PushLimits.maximumOperations)
+            throw ServerError.unreadableBody("\(error)")
         }
         var data = Data(body.readBytes(length: body.readableBytes) ?? [])
         if request.headers[.contentEncoding]?.lowercased() == "gzip" {
-            do { data = try Gzip.decompress(data) } catch { throw ServerError.malformedBody(error.description) }
+            do { data = try Gzip.decompress(data, limit: limit) } catch {
+                throw error.tooLarge ? ServerError.tooLarge("The body inflates past \(limit >> 20) MiB; plansync splits larger syncs itself.")
+                    : ServerError.malformedBody(error.description)
+            }
         }
         return data
     }
@@ -160,9 +199,23 @@ struct SyncRoutes: Sendable {
 }
 
 extension Principal {
-    /// The UAT a device is confined to; `nil` for the county, which sees every UAT.
-    var deviceSiruta: Siruta? {
-        if case .device(let device) = self { return device.siruta }
+    /// The UAT the caller is confined to; `nil` for the county and county accounts, which see every UAT.
+    var scope: Siruta? {
+        if case .device(let session) = self { return session.account.siruta }
         return nil
+    }
+}
+
+/// What this server accepts (`GET /v1/capabilities`).
+public struct ServerCapabilities: Sendable {
+    public let tag: String
+
+    public init() { tag = Self.capabilities(time: 0).tag }
+
+    public func now() -> Capabilities { Self.capabilities(time: SystemClock().nowMillis()) }
+
+    private static func capabilities(time: Int64) -> Capabilities {
+        Capabilities(protocols: Array(ProtocolVersion.supported), operations: OperationKind.allCases,
+                     templates: PlanSchema.versions.map(\.template), limits: .standard, time: time)
     }
 }

@@ -83,6 +83,63 @@ enum CountyDatabase {
                 CREATE INDEX plan_by_uat ON plan (siruta);
                 """)
         }
+        migrator.registerMigration("v2: accounts and roles, expiring enrollment tokens, operation hashes") { db in
+            // Every device of plansync 0.1 worked for its UAT: each becomes an inspector account of
+            // its own, named as its last edit was signed; unused tokens go to a first inspector
+            // account of their UAT. Ids of migrated accounts are derived, so the migration is
+            // deterministic.
+            try db.execute(sql: """
+                CREATE TABLE account (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    role TEXT NOT NULL CHECK (role IN ('inspector', 'secretary', 'reviewer', 'auditor', 'administrator')),
+                    siruta INTEGER REFERENCES uat(siruta),
+                    created_at TEXT NOT NULL,
+                    disabled_at TEXT,
+                    CHECK (role = 'auditor' OR (role IN ('inspector', 'secretary')) = (siruta IS NOT NULL)));
+                CREATE INDEX account_by_uat ON account (siruta);
+                INSERT INTO account (id, name, role, siruta, created_at)
+                    SELECT 'm' || d.id,
+                           COALESCE((SELECT o.author FROM operation o WHERE o.device = d.id ORDER BY o.seq DESC LIMIT 1), d.label),
+                           'inspector', d.siruta, d.enrolled_at
+                    FROM device d;
+                INSERT INTO account (id, name, role, siruta, created_at)
+                    SELECT DISTINCT 'u' || e.siruta, 'Inspector ' || u.name, 'inspector', e.siruta, u.registered_at
+                    FROM enrollment e JOIN uat u USING (siruta) WHERE e.used_at IS NULL;
+                CREATE TABLE device_v2 (
+                    id TEXT PRIMARY KEY,
+                    account TEXT NOT NULL REFERENCES account(id),
+                    label TEXT NOT NULL,
+                    credential_hash BLOB NOT NULL UNIQUE,
+                    enrolled_at TEXT NOT NULL,
+                    revoked_at TEXT,
+                    last_push_at TEXT,
+                    forked_from TEXT);
+                INSERT INTO device_v2 (id, account, label, credential_hash, enrolled_at, revoked_at, last_push_at)
+                    SELECT id, 'm' || id, label, credential_hash, enrolled_at, revoked_at, last_push_at FROM device;
+                DROP TABLE device;
+                ALTER TABLE device_v2 RENAME TO device;
+                CREATE INDEX device_by_account ON device (account);
+                CREATE TABLE enrollment_v2 (
+                    token_hash BLOB PRIMARY KEY,
+                    account TEXT NOT NULL REFERENCES account(id),
+                    issued_at TEXT NOT NULL,
+                    expires_at TEXT NOT NULL,
+                    used_at TEXT,
+                    device TEXT);
+                INSERT INTO enrollment_v2 (token_hash, account, issued_at, expires_at, used_at, device)
+                    SELECT token_hash, CASE WHEN device IS NULL THEN 'u' || siruta ELSE 'm' || device END, issued_at,
+                           strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '+7 days'), used_at, device
+                    FROM enrollment;
+                DROP TABLE enrollment;
+                ALTER TABLE enrollment_v2 RENAME TO enrollment;
+                -- SHA-256 of each operation's canonical encoding (Protocol/CANONICAL.md): the same id
+                -- with other content is a reused id, never an idempotent retry. Rows from before
+                -- have none: their body is that encoding, and it is hashed when needed.
+                ALTER TABLE operation ADD COLUMN hash BLOB;
+                ALTER TABLE rejection ADD COLUMN hash BLOB;
+                """)
+        }
         return migrator
     }
 }

@@ -1,33 +1,71 @@
 import Foundation
+import Logging
 import PlansyncCore
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The server's data directory: one SQLite file per county (`county-18.sqlite` for Gorj), and
 /// beside it the county credential written once, readable only by its owner (`county-18.credential`).
 ///
 /// A county council runs the server for its own county; one directory can hold several counties,
 /// and every credential names its county, so requests find their database without a lookup table.
-/// One server process serves a directory: it keeps each county's latest plans cached in memory.
+/// One server process serves a directory (``lockForServing()``): it keeps each county's latest
+/// plans cached in memory, which a second process writing the same files would make stale.
 public final class CountyDirectory: Sendable {
     public let url: URL
     public let registry: SirutaRegistry
     /// The service codes the reviewer checks know (the shipped list, or one an administrator loads).
     public let nomenclator: ServiceNomenclator
+    /// The county's clock, which operations' stamps are checked against.
+    let clock: any WallClock
+    let logger: Logger
     private let stores = Mutex<[Int: CountyStore]>([:])
+    private let lock = Mutex<Int32?>(nil)
 
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
     }
 
-    public init(url: URL, registry: SirutaRegistry = .shipped, nomenclator: ServiceNomenclator = .shipped) throws {
+    public init(url: URL, registry: SirutaRegistry = .shipped, nomenclator: ServiceNomenclator = .shipped,
+                clock: any WallClock = SystemClock(), logger: Logger = Logger(label: "plansync.county")) throws {
         self.url = url
         self.registry = registry
         self.nomenclator = nomenclator
+        self.clock = clock
+        self.logger = logger
         do {
-            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             throw Failure(description: "cannot create the data directory \(url.path): \(error.localizedDescription)")
         }
+    }
+
+    deinit {
+        if let descriptor = lock.withLock({ $0 }) { Glibc.close(descriptor) }
+    }
+
+    /// Takes the directory for this process to serve, until it exits: a second `plansync-server
+    /// serve` on the same folder is refused, rather than left to overwrite the first one's plans
+    /// with its own stale copies. (Administration commands may run beside a server: they do not
+    /// write plans.)
+    public func lockForServing() throws {
+        let file = url.appendingPathComponent("plansync-server.lock").path
+        let descriptor = Glibc.open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw Failure(description: "cannot open \(file): \(String(cString: strerror(errno))). Check the data folder's permissions.")
+        }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            let holder = (try? String(contentsOfFile: file, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            close(descriptor)
+            throw Failure(description: "Another plansync-server\(holder.isEmpty ? "" : " (process \(holder))") is already serving \(url.path). "
+                + "Stop it first; two servers on one data folder would overwrite each other's plans.")
+        }
+        ftruncate(descriptor, 0)
+        let pid = "\(getpid())\n"
+        _ = pid.withCString { write(descriptor, $0, strlen($0)) }
+        lock.withLock { $0 = descriptor }
     }
 
     /// Counties that already have a database here.
@@ -47,7 +85,7 @@ public final class CountyDirectory: Sendable {
     public func open(_ county: County) async throws -> (store: CountyStore, newCredential: String?) {
         if let store = stores.withLock({ $0[county.code] }) { return (store, nil) }
         let path = url.appendingPathComponent("county-\(county.code).sqlite").path
-        let store = try CountyStore(county: county, path: path, registry: registry, nomenclator: nomenclator)
+        let store = try CountyStore(county: county, path: path, registry: registry, nomenclator: nomenclator, clock: clock, logger: logger)
         let credential = try await store.createCountyCredentialIfNeeded()
         if let credential { try writeCredential(credential, for: county) }
         // Keep the first store opened for this county: one pool and one plan cache per county.

@@ -23,6 +23,10 @@ public struct PlanDocument: Codable, Hashable, Sendable {
     public internal(set) var version: Int
     /// The hybrid clock of the latest operation applied.
     public internal(set) var lastChange: HLCTimestamp
+    /// Bytes of the values and positions the plan holds now (``Value/byteSize``): what the limit
+    /// on a plan's size measures. Kept up to date by ``apply(_:)``; it depends only on which
+    /// writes are in force, so every replica has the same.
+    public internal(set) var contentBytes: Int
 
     /// The document a create operation makes.
     init(creating operation: PlanOperation, siruta: Siruta, year: Int, template: String?) {
@@ -36,6 +40,7 @@ public struct PlanDocument: Codable, Hashable, Sendable {
         tables = [:]
         version = 1
         lastChange = operation.hlc
+        contentBytes = 0
     }
 
     /// A table's rows as displayed: live rows in position order.
@@ -46,7 +51,33 @@ public struct PlanDocument: Codable, Hashable, Sendable {
     public func row(_ id: RowID, in table: String) -> PlanRow? { tables[table]?[id] }
 
     private enum CodingKeys: String, CodingKey {
-        case id, siruta, year, storedTemplate = "template", createdBy, createdAt, fields, tables, version, lastChange
+        case id, siruta, year, storedTemplate = "template", createdBy, createdAt, fields, tables, version, lastChange, contentBytes
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(PlanID.self, forKey: .id)
+        siruta = try container.decode(Siruta.self, forKey: .siruta)
+        year = try container.decode(Int.self, forKey: .year)
+        storedTemplate = try container.decodeIfPresent(String.self, forKey: .storedTemplate)
+        createdBy = try container.decode(String.self, forKey: .createdBy)
+        createdAt = try container.decode(HLCTimestamp.self, forKey: .createdAt)
+        fields = try container.decode([String: Register].self, forKey: .fields)
+        tables = try container.decode([String: [RowID: PlanRow]].self, forKey: .tables)
+        version = try container.decode(Int.self, forKey: .version)
+        lastChange = try container.decode(HLCTimestamp.self, forKey: .lastChange)
+        contentBytes = 0
+        // Documents stored before the size was kept get it measured once.
+        contentBytes = try container.decodeIfPresent(Int.self, forKey: .contentBytes) ?? measuredContentBytes
+    }
+
+    /// ``contentBytes`` counted from scratch.
+    public var measuredContentBytes: Int {
+        let fieldBytes = fields.values.reduce(0) { $0 + $1.byteSize }
+        let rowBytes = tables.values.reduce(0) { sum, rows in
+            sum + rows.values.reduce(0) { $0 + $1.fields.values.reduce($1.position.byteSize) { $0 + $1.byteSize } }
+        }
+        return fieldBytes + rowBytes
     }
 
     /// The template version this plan follows; every plan's is known (the rules refuse to create a

@@ -40,14 +40,26 @@ public struct Register: Codable, Hashable, Sendable {
     public var losers: ArraySlice<Write> { heads.dropFirst() }
     public var headIDs: [OpID] { heads.map(\.id) }
 
-    /// Applies a write that saw (and so replaces) the writes in `superseding`.
+    /// Bytes of the values in force.
+    public var byteSize: Int { heads.reduce(0) { $0 + $1.value.byteSize } }
+
+    /// Applies a write that saw (and so replaces) the writes in `superseding`; returns how many
+    /// bytes of values the register holds more (or fewer) than before.
     ///
     /// Operations arrive in causal order (a device only supersedes what it has received), so the
     /// result is the same whatever order concurrent writes come in: heads are all writes minus the
     /// superseded ones.
-    mutating func apply(_ write: Write, superseding: [OpID]) {
-        if !superseding.isEmpty { heads.removeAll { superseding.contains($0.id) } }
+    mutating func apply(_ write: Write, superseding: [OpID]) -> Int {
+        var growth = write.value.byteSize
+        if !superseding.isEmpty {
+            heads.removeAll { head in
+                guard superseding.contains(head.id) else { return false }
+                growth -= head.value.byteSize
+                return true
+            }
+        }
         let index = heads.firstIndex { Write.precedes(write, $0) } ?? heads.endIndex
         heads.insert(write, at: index)
+        return growth
     }
 }

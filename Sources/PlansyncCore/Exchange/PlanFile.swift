@@ -49,6 +49,11 @@ public struct PlanFile: Hashable, Sendable {
 
     /// The change that creates the plan this file describes.
     public var creation: Change { .createPlan(siruta: siruta, year: year, template: template) }
+
+    /// The same content without these fields (records someone else writes).
+    public func dropping(fields paths: Set<String>) -> PlanFile {
+        PlanFile(template: template, siruta: siruta, year: year, fields: fields.filter { !paths.contains($0.key) }, tables: tables)
+    }
 }
 
 /// Why a plan file cannot be imported, and where in it.
@@ -70,28 +75,28 @@ extension PlanFile {
         let fieldTree = Self.nest(schema.fields.compactMap { field in
             fields[field.path].map { (field.path, Self.written($0, kind: field.kind, unit: unit)) }
         })
-        let tableTree: [(String, OrderedJSON)] = schema.tables.map { table in
+        let tableTree: [(String, JSONValue)] = schema.tables.map { table in
             (table.name, .array((tables[table.name] ?? []).map { row in
                 Self.nest(table.columns.compactMap { column in
                     row[column.name].map { (column.name, Self.written($0, kind: column.kind, unit: unit)) }
                 })
             }))
         }
-        return OrderedJSON.object([
+        return JSONWriter.pretty(.object([
             ("format", .string(Self.format)),
             ("template", .string(template)),
             ("siruta", .integer(Int64(siruta.rawValue))),
             ("year", .integer(Int64(year))),
             ("fields", fieldTree),
-            ("tables", .object(tableTree)),
-        ]).pretty
+            ("tables", .object(JSONObject(tableTree))),
+        ]))
     }
 
     /// Dotted paths as nested objects, keeping the first-seen order: `uat.name`, `uat.county` →
     /// `"uat": {"name": …, "county": …}`.
-    static func nest(_ leaves: [(String, OrderedJSON)]) -> OrderedJSON {
-        var members: [(String, OrderedJSON)] = []
-        var groups: [String: [(String, OrderedJSON)]] = [:]
+    static func nest(_ leaves: [(String, JSONValue)]) -> JSONValue {
+        var members: [(String, JSONValue)] = []
+        var groups: [String: [(String, JSONValue)]] = [:]
         var order: [String] = []
         for (path, value) in leaves {
             let parts = path.split(separator: ".", maxSplits: 1).map(String.init)
@@ -104,11 +109,11 @@ extension PlanFile {
             }
         }
         let leavesByName = Dictionary(uniqueKeysWithValues: members.map { ($0.0, $0.1) })
-        return .object(order.map { name in (name, leavesByName[name] ?? nest(groups[name]!)) })
+        return .object(JSONObject(order.map { name in (name, leavesByName[name] ?? nest(groups[name]!)) }))
     }
 
     /// A value as the file writes it: text as a string; cells as what was written and how it reads.
-    static func written(_ value: Value, kind: ValueKind, unit: MoneyUnit) -> OrderedJSON {
+    static func written(_ value: Value, kind: ValueKind, unit: MoneyUnit) -> JSONValue {
         guard case .text(let raw) = value else {
             if case .integer(let number) = value { return .integer(number) }
             return .null
@@ -118,22 +123,22 @@ extension PlanFile {
             return .string(raw)
         case .count:
             let cell = CountCell(raw)
-            return .object([("raw", .string(raw)), ("kind", .string(cell.kind.rawValue))]
-                + (cell.number.map { [("value", .integer($0))] } ?? []))
+            return .object(JSONObject([("raw", .string(raw)), ("kind", .string(cell.kind.rawValue))]
+                + (cell.number.map { [("value", .integer($0))] } ?? [])))
         case .money:
             let cell = MoneyCell(raw, planUnit: unit)
-            var members: [(String, OrderedJSON)] = [("raw", .string(raw)), ("kind", .string(cell.kind.rawValue))]
+            var members: [(String, JSONValue)] = [("raw", .string(raw)), ("kind", .string(cell.kind.rawValue))]
             if let bani = cell.bani, let unit = cell.unit {
                 members += [("unit", .string(unit.rawValue)), ("bani", .integer(bani))]
             }
-            return .object(members)
+            return .object(JSONObject(members))
         case .reference:
             let reference = RegistrationReference(raw)
-            var members: [(String, OrderedJSON)] = [("raw", .string(raw)), ("kind", .string(reference.kind.rawValue))]
+            var members: [(String, JSONValue)] = [("raw", .string(raw)), ("kind", .string(reference.kind.rawValue))]
             if let number = reference.number { members.append(("number", .string(number))) }
             if let date = reference.date { members.append(("date", .string(date.iso))) }
             if let year = reference.year { members.append(("year", .integer(Int64(year)))) }
-            return .object(members)
+            return .object(JSONObject(members))
         }
     }
 }
@@ -183,7 +188,7 @@ extension PlanFile {
             throw PlanFileError(path: "tables", message: "an object of tables, each a list of rows")
         }
         var tables = Dictionary(uniqueKeysWithValues: schema.tables.map { ($0.name, [[String: Value]]()) })
-        for (name, rowsJSON) in tableMembers {
+        for (name, rowsJSON) in tableMembers.members.map({ ($0.key, $0.value) }) {
             guard let table = schema.table(name) else {
                 throw PlanFileError(path: "tables.\(name)", message: "no such table in template \(template); tables: \(schema.tables.map(\.name).joined(separator: ", "))")
             }
@@ -210,7 +215,7 @@ extension PlanFile {
     /// Nested objects back to dotted paths, stopping at the template's leaves.
     private static func flatten(_ json: JSONValue, prefix: String, path: String, known: Set<String>, into leaves: inout [String: JSONValue]) throws(PlanFileError) {
         guard case .object(let members) = json else { throw PlanFileError(path: path, message: "expected an object") }
-        for (key, member) in members {
+        for (key, member) in members.members.map({ ($0.key, $0.value) }) {
             let name = prefix.isEmpty ? key : "\(prefix).\(key)"
             if known.contains(name) {
                 leaves[name] = member
@@ -241,8 +246,8 @@ extension PlanFile {
             guard case .string(let raw)? = members["raw"] else {
                 throw PlanFileError(path: path, message: "a cell object needs \"raw\": the text as written")
             }
-            guard case .object(let expected) = written(.text(raw), kind: kind, unit: unit).unordered else { return .text(raw) }
-            for (key, given) in members where expected[key] != given {
+            guard case .object(let expected) = written(.text(raw), kind: kind, unit: unit) else { return .text(raw) }
+            for (key, given) in members.members.map({ ($0.key, $0.value) }) where expected[key] != given {
                 throw PlanFileError(path: "\(path).\(key)", message: expected[key] == nil
                     ? "'\(raw)' has no \(key) (it reads as \(expected["kind"].map { "\($0)" } ?? "text"))"
                     : "'\(raw)' reads as \(expected[key]!), not \(given); fix the raw text or leave \(key) out")
@@ -250,20 +255,6 @@ extension PlanFile {
             return .text(raw)
         default:
             throw PlanFileError(path: path, message: "expected \(kind.expectation)")
-        }
-    }
-}
-
-extension OrderedJSON {
-    /// The same JSON with plain (unordered) objects, to compare with what was read.
-    var unordered: JSONValue {
-        switch self {
-        case .null: .null
-        case .bool(let flag): .bool(flag)
-        case .integer(let number): .integer(number)
-        case .string(let text): .string(text)
-        case .array(let items): .array(items.map(\.unordered))
-        case .object(let members): .object(Dictionary(members.map { ($0.0, $0.1.unordered) }, uniquingKeysWith: { a, _ in a }))
         }
     }
 }

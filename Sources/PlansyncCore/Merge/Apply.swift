@@ -26,8 +26,9 @@ extension PlanDocument {
         case .setField(let path, let value, let supersedes):
             if fields[path] == nil {
                 fields[path] = Register(write(value))
+                contentBytes += value.byteSize
             } else {
-                fields[path]!.apply(write(value), superseding: supersedes)
+                contentBytes += fields[path]!.apply(write(value), superseding: supersedes)
             }
         case .insertRow(let table, let position, let values):
             let row = PlanRow(
@@ -35,19 +36,20 @@ extension PlanDocument {
                 fields: values.mapValues { Register(write($0)) },
                 position: Register(write(.text(position))), removals: [])
             tables[table, default: [:]][operation.id] = row
+            contentBytes += values.values.reduce(position.utf8.count) { $0 + $1.byteSize }
         case .setRowField(let table, let rowID, let field, let value, let supersedes):
             updateRow(rowID, in: table) { row in
-                if row.fields[field] == nil {
+                defer { row.removals.removeAll { supersedes.contains($0.id) } }
+                guard row.fields[field] != nil else {
                     row.fields[field] = Register(write(value))
-                } else {
-                    row.fields[field]!.apply(write(value), superseding: supersedes)
+                    return value.byteSize
                 }
-                row.removals.removeAll { supersedes.contains($0.id) }
+                return row.fields[field]!.apply(write(value), superseding: supersedes)
             }
         case .moveRow(let table, let rowID, let position, let supersedes):
             updateRow(rowID, in: table) { row in
-                row.position.apply(write(.text(position)), superseding: supersedes)
                 row.removals.removeAll { supersedes.contains($0.id) }
+                return row.position.apply(write(.text(position)), superseding: supersedes)
             }
         case .removeRow(let table, let rowID, let seen):
             updateRow(rowID, in: table) { row in
@@ -55,15 +57,17 @@ extension PlanDocument {
                 // Kept sorted by id, so the same removals give the same row whatever their order.
                 let removal = Removal(id: operation.id, hlc: operation.hlc, author: operation.author, seen: seen)
                 row.removals.insert(removal, at: row.removals.firstIndex { $0.id > removal.id } ?? row.removals.endIndex)
+                return 0
             }
         }
         version += 1
         lastChange = max(lastChange, operation.hlc)
     }
 
-    private mutating func updateRow(_ id: RowID, in table: String, _ change: (inout PlanRow) -> Void) {
+    /// Changes a row in place; `change` returns how many bytes of content the row grew by.
+    private mutating func updateRow(_ id: RowID, in table: String, _ change: (inout PlanRow) -> Int) {
         guard var row = tables[table]?[id] else { return }
-        change(&row)
+        contentBytes += change(&row)
         tables[table]![id] = row
     }
 }
@@ -72,12 +76,16 @@ extension PlanDocument {
     /// Rebuilds a plan from its operations in causal order (the server's sequence order, then a
     /// replica's own unacknowledged operations). Operations that no longer pass the rules, because
     /// one they depended on was rejected, are returned so the caller can report them.
-    public static func replay(_ operations: [PlanOperation]) -> (document: PlanDocument?, skipped: [PlanOperation]) {
+    public static func replay(_ operations: [PlanOperation], rules: OperationRules = OperationRules()) -> (document: PlanDocument?, skipped: [PlanOperation]) {
         var document: PlanDocument?
         var skipped: [PlanOperation] = []
+        var applied: [OpID: PlanOperation] = [:]
         for operation in operations {
             do {
-                try OperationRules().check(operation, against: document)
+                var history: [OpID: PlanOperation] = [:]
+                for id in rules.referencesToLookUp(operation, in: document) { history[id] = applied[id] }
+                try rules.check(operation, against: document, history: history)
+                applied[operation.id] = operation
                 if document == nil {
                     document = try PlanDocument.created(by: operation)
                 } else {

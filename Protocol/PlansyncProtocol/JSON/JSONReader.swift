@@ -1,27 +1,11 @@
 import Foundation
 
-/// A parsed JSON value, as the sync's fast readers see it. Numbers are whole: the protocol has
-/// no fractions (money is exact), so a fraction is an error, not a rounding.
-public enum JSONValue: Hashable, Sendable {
-    case null
-    case bool(Bool)
-    case integer(Int64)
-    case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
-}
-
-/// Why a body could not be read, with where.
-public struct WireFormatError: Error, Sendable, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
-
-/// A small JSON parser for the sync's hot paths (push and pull bodies).
+/// A small JSON parser for the sync's hot paths (push and pull bodies) and for plan files.
 ///
 /// Foundation's `JSONDecoder` spends most of its time in the `Codable` machinery: a thousand
 /// operations cost it about 7 ms, this reader well under one. It accepts exactly RFC 8259 JSON with
-/// whole numbers, rejects invalid UTF-8, and nests at most 64 levels.
+/// whole numbers, rejects invalid UTF-8 and repeated member names, keeps members in document
+/// order, and nests at most 64 levels.
 public struct JSONReader {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
@@ -199,20 +183,31 @@ public struct JSONReader {
 
     private mutating func object(depth: Int) throws(WireFormatError) -> JSONValue {
         try expect(UInt8(ascii: "{"))
-        var members: [String: JSONValue] = [:]
+        var members: [JSONObject.Member] = []
         skipWhitespace()
-        if current == UInt8(ascii: "}") { index += 1; return .object(members) }
+        if current == UInt8(ascii: "}") { index += 1; return .object(JSONObject(members: members)) }
+        var seen: Set<String> = []
         while true {
             skipWhitespace()
             let key = try string()
+            // Objects on the wire are small: a scan finds a repeat without hashing; large ones
+            // (a plan file's fields) switch to a set.
+            let repeated: Bool
+            if members.count < 16 {
+                repeated = members.contains { $0.key == key }
+            } else {
+                if seen.isEmpty { seen = Set(members.map(\.key)) }
+                repeated = !seen.insert(key).inserted
+            }
+            guard !repeated else { throw failure("the member '\(key)' appears twice") }
             skipWhitespace()
             try expect(UInt8(ascii: ":"))
             skipWhitespace()
-            members[key] = try value(depth: depth + 1)
+            members.append(JSONObject.Member(key: key, value: try value(depth: depth + 1)))
             skipWhitespace()
             if current == UInt8(ascii: ",") { index += 1; continue }
             try expect(UInt8(ascii: "}"))
-            return .object(members)
+            return .object(JSONObject(members: members))
         }
     }
 }

@@ -1,0 +1,109 @@
+import Foundation
+
+/// The one mapping between an operation and JSON, both ways. Push and pull bodies, the stored
+/// history, `Codable` and the canonical bytes that are hashed all go through it.
+extension PlanOperation {
+    /// The operation as JSON. Members are listed in canonical (sorted) order.
+    public var json: JSONValue {
+        var members: [(String, JSONValue)] = [("by", .string(author))]
+        func add(_ key: String, _ value: JSONValue) { members.append((key, value)) }
+        func ids(_ key: String, _ ids: [OpID]) {
+            if !ids.isEmpty { add(key, .array(ids.map { .string($0.description) })) }
+        }
+        switch change {
+        case .createPlan(let siruta, let year, let template):
+            add("hlc", .integer(hlc.rawValue)); add("id", .string(id.description)); add("op", .string(change.kind.rawValue))
+            add("plan", .string(plan.rawValue)); add("siruta", .integer(Int64(siruta.rawValue)))
+            if let template { add("template", .string(template)) }
+            add("year", .integer(Int64(year)))
+        case .setField(let path, let value, let supersedes):
+            add("hlc", .integer(hlc.rawValue)); add("id", .string(id.description)); add("op", .string(change.kind.rawValue))
+            ids("over", supersedes); add("path", .string(path)); add("plan", .string(plan.rawValue)); add("value", value.json)
+        case .insertRow(let table, let position, let fields):
+            add("hlc", .integer(hlc.rawValue)); add("id", .string(id.description)); add("op", .string(change.kind.rawValue))
+            add("plan", .string(plan.rawValue)); add("pos", .string(position)); add("table", .string(table))
+            if !fields.isEmpty { add("values", Value.object(fields).json) }
+        case .setRowField(let table, let row, let field, let value, let supersedes):
+            add("field", .string(field)); add("hlc", .integer(hlc.rawValue)); add("id", .string(id.description))
+            add("op", .string(change.kind.rawValue)); ids("over", supersedes); add("plan", .string(plan.rawValue))
+            add("row", .string(row.description)); add("table", .string(table)); add("value", value.json)
+        case .removeRow(let table, let row, let seen):
+            add("hlc", .integer(hlc.rawValue)); add("id", .string(id.description)); add("op", .string(change.kind.rawValue))
+            add("plan", .string(plan.rawValue)); add("row", .string(row.description)); ids("seen", seen); add("table", .string(table))
+        case .moveRow(let table, let row, let position, let supersedes):
+            add("hlc", .integer(hlc.rawValue)); add("id", .string(id.description)); add("op", .string(change.kind.rawValue))
+            ids("over", supersedes); add("plan", .string(plan.rawValue)); add("pos", .string(position))
+            add("row", .string(row.description)); add("table", .string(table))
+        }
+        return .object(JSONObject(members))
+    }
+
+    /// The members each kind has (besides `by`, `hlc`, `id`, `op`, `plan`).
+    private static let members: [OperationKind: Set<String>] = [
+        .create: ["siruta", "year", "template"],
+        .set: ["path", "value", "over"],
+        .insert: ["table", "pos", "values"],
+        .update: ["table", "row", "field", "value", "over"],
+        .remove: ["table", "row", "seen"],
+        .move: ["table", "row", "pos", "over"],
+    ]
+
+    /// Reads an operation. Strict: an unknown kind, or a member its kind does not have, is an
+    /// error — a reader never applies what it only half understands.
+    public init(json: JSONValue, path: String) throws(WireFormatError) {
+        let fields = try JSONFields(json, path: path)
+        id = try fields.opID("id")
+        hlc = HLCTimestamp(rawValue: try fields.integer("hlc"))
+        author = try fields.string("by")
+        plan = PlanID(try fields.string("plan"))
+        let name = try fields.string("op")
+        guard let kind = OperationKind(rawValue: name) else {
+            throw WireFormatError("\(path).op: unknown operation '\(name)'; this version of plansync knows \(OperationKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        try fields.allowOnly(Self.members[kind]!.union(["by", "hlc", "id", "op", "plan"]))
+        switch kind {
+        case .create:
+            let year = try fields.integer("year")
+            guard let siruta = Int(exactly: try fields.integer("siruta")), let year = Int(exactly: year) else {
+                throw WireFormatError("\(path): siruta or year out of range")
+            }
+            change = .createPlan(siruta: Siruta(siruta), year: year, template: try fields.optionalString("template"))
+        case .set:
+            change = .setField(path: try fields.string("path"), value: try fields.value("value"), supersedes: try fields.opIDs("over"))
+        case .insert:
+            var values: [String: Value] = [:]
+            if let raw = fields["values"] {
+                guard case .object(let members) = raw else { throw WireFormatError("\(path).values should be an object") }
+                for member in members.members { values[member.key] = try Value(json: member.value, path: "\(path).values.\(member.key)") }
+            }
+            change = .insertRow(table: try fields.string("table"), position: try fields.string("pos"), fields: values)
+        case .update:
+            change = .setRowField(table: try fields.string("table"), row: try fields.opID("row"), field: try fields.string("field"),
+                                  value: try fields.value("value"), supersedes: try fields.opIDs("over"))
+        case .remove:
+            change = .removeRow(table: try fields.string("table"), row: try fields.opID("row"), seen: try fields.opIDs("seen"))
+        case .move:
+            change = .moveRow(table: try fields.string("table"), row: try fields.opID("row"), position: try fields.string("pos"),
+                              supersedes: try fields.opIDs("over"))
+        }
+    }
+
+    /// The stored, sent and hashed form: ``json`` in the canonical encoding (`Protocol/CANONICAL.md`).
+    public var canonicalJSON: Data { JSONWriter.canonical(json) }
+}
+
+extension PlanOperation: Codable {
+    /// Decoding goes through the same mapping as the fast readers.
+    public init(from decoder: any Decoder) throws {
+        let path = decoder.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        do {
+            try self.init(json: try JSONValue(from: decoder), path: path.isEmpty ? "operation" : String(path.drop { $0 == "." }))
+        } catch let error as WireFormatError {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try json.encode(to: encoder)
+    }
+}

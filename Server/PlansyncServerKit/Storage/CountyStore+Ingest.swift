@@ -1,0 +1,233 @@
+import Crypto
+import Foundation
+import GRDB
+import PlansyncCore
+import PlansyncProtocol
+
+/// Receiving a device's operations: the one door into the county's history.
+extension CountyStore {
+    /// Accepts or sets aside each operation, durably, before answering.
+    ///
+    /// The documented outcome of a push, in the order it is decided:
+    /// 1. The whole push is refused, nothing written, when it cannot be a well-behaved device's:
+    ///    an operation of another device, or on a plan outside the account's scope (403); an id
+    ///    the server already holds with other content (409 `op-id-reused`: the data folder is in
+    ///    use on another computer too); a hybrid clock the county refuses (422 `clock-out-of-range`).
+    ///    The problem document says which operations, so the client can recover by itself.
+    /// 2. An operation accepted or set aside before gets the same answer again (idempotent).
+    /// 3. Otherwise each operation is checked — the role's permission (``Permissions``), then the
+    ///    rules (``OperationRules``), including that every write it says it saw was accepted before
+    ///    it on the same target — and is accepted with the next sequence number, or set aside with
+    ///    its reason. A set-aside operation never stops the ones after it.
+    public func push(_ operations: [PlanOperation], from session: Session) async throws -> PushResponse {
+        guard Permissions.allows(session.account, .push) else {
+            throw ServerError.forbidden(Permissions.refusal(for: session.account.role, area: .content))
+        }
+        let device = session.deviceID
+        if let foreign = operations.first(where: { $0.id.device != device }) {
+            throw ServerError.forbidden("Operation \(foreign.id) was made by another device; a device pushes only its own operations.")
+        }
+        // Encoded and hashed before taking the county's single writer.
+        let encoded = operations.map { operation in
+            let body = operation.canonicalJSON
+            return (body: body, hash: Data(SHA256.hash(data: body)))
+        }
+        let now = Self.timestamp()
+        let countyNow = clock.nowMillis()
+        let outcomes = try await pool.writeWithoutTransaction { db in
+            var ingest = Ingest(store: self, session: session, db: db, now: now)
+            try db.inTransaction {
+                try ingest.run(operations, encoded: encoded, countyNow: countyNow)
+                return .commit
+            }
+            // Committed, and still on the single writer: the next push starts from these documents,
+            // and only now may readers see them.
+            self.cache.withLock { cache in cache.merge(ingest.touched) { $1 } }
+            return ingest.outcomes
+        }
+        let accepted = outcomes.count { $0.seq != nil }
+        logger.debug("push", metadata: ["device.id": "\(device)", "push.operations": "\(operations.count)", "push.accepted": "\(accepted)"])
+        return PushResponse(outcomes: outcomes)
+    }
+
+    /// The SHA-256 of an operation's canonical encoding, as stored with it.
+    static func hash(of body: Data) -> Data { Data(SHA256.hash(data: body)) }
+}
+
+/// One push inside the writer's transaction.
+private struct Ingest {
+    let store: CountyStore
+    let session: Session
+    let db: Database
+    let now: String
+    var outcomes: [PushOutcome] = []
+    /// Plans changed by this push, as they stand after it.
+    var touched: [PlanID: PlanDocument] = [:]
+    private var lastSeq: [PlanID: Int64] = [:]
+    /// What each counter of this device already got, with the hash of its content.
+    private var known: [Int64: (outcome: PushOutcome, hash: Data)] = [:]
+    /// Operations accepted earlier in this push, which later ones may name as seen.
+    private var accepted: [OpID: PlanOperation] = [:]
+
+    init(store: CountyStore, session: Session, db: Database, now: String) {
+        self.store = store
+        self.session = session
+        self.db = db
+        self.now = now
+    }
+
+    mutating func run(_ operations: [PlanOperation], encoded: [(body: Data, hash: Data)], countyNow: Int64) throws {
+        try refuseOutOfScope(operations)
+        try loadKnown(counters: operations.map(\.id.counter))
+        try refuseReusedIDs(operations, encoded: encoded)
+        try refuseBadClocks(operations, countyNow: countyNow)
+        outcomes.reserveCapacity(operations.count)
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO operation (device, counter, plan, siruta, hlc, author, kind, body, received_at, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for (operation, (body, hash)) in zip(operations, encoded) {
+            if let earlier = known[operation.id.counter] {
+                // The same id twice in one push: the same content is a repeat, other content a reuse.
+                guard earlier.hash == hash else { throw ServerError.opIDReused([operation.id], known: []) }
+                outcomes.append(earlier.outcome)
+                continue
+            }
+            let plan = touched[operation.plan]
+            let siruta = Self.uat(of: operation, plan: plan)
+            if let rejection = try verdict(on: operation, plan: plan, siruta: siruta) {
+                try RejectionRecord(device: operation.id.device.rawValue, counter: operation.id.counter, plan: operation.plan.rawValue,
+                                    code: rejection.code, message: rejection.message, body: body, receivedAt: now, hash: hash).insert(db)
+                record(.rejected(operation.id, rejection), hash: hash, for: operation)
+                continue
+            }
+            // Applied in place: the document is not copied per operation.
+            if plan == nil {
+                touched[operation.plan] = try PlanDocument.created(by: operation)
+            } else {
+                touched[operation.plan]!.apply(operation)
+            }
+            // A prepared statement rather than a record: this insert is the push's hot loop.
+            try insert.execute(arguments: [
+                operation.id.device.rawValue, operation.id.counter, operation.plan.rawValue, siruta!.rawValue,
+                operation.hlc.rawValue, operation.author, operation.change.kind.rawValue, body, now, hash,
+            ])
+            let seq = db.lastInsertedRowID
+            lastSeq[operation.plan] = seq
+            accepted[operation.id] = operation
+            record(.accepted(operation.id, seq: seq), hash: hash, for: operation)
+        }
+        try saveTouchedPlans()
+        if !operations.isEmpty {
+            try db.execute(sql: "UPDATE device SET last_push_at = ? WHERE id = ?", arguments: [now, session.device.id])
+        }
+    }
+
+    /// The UAT whose plan an operation changes (`nil` for a plan the county does not have).
+    private static func uat(of operation: PlanOperation, plan: PlanDocument?) -> Siruta? {
+        if case .createPlan(let siruta, _, _) = operation.change { return siruta }
+        return plan?.siruta
+    }
+
+    /// An operation on a plan outside the account's scope is not a clerk's mistake — the device
+    /// never had that plan — but a misbehaving client: refuse the whole push.
+    private mutating func refuseOutOfScope(_ operations: [PlanOperation]) throws {
+        for operation in operations {
+            if touched[operation.plan] == nil, let stored = try store.document(operation.plan, in: db) {
+                touched[operation.plan] = stored
+            }
+            if let siruta = Self.uat(of: operation, plan: touched[operation.plan]), !Permissions.covers(session.account, siruta: siruta) {
+                throw ServerError.forbidden("Plan \(operation.plan) is of SIRUTA \(siruta); this account works for SIRUTA \(session.account.siruta.map(String.init(describing:)) ?? "-"). A device sends only changes to plans it works on.")
+            }
+        }
+    }
+
+    private mutating func record(_ outcome: PushOutcome, hash: Data, for operation: PlanOperation) {
+        known[operation.id.counter] = (outcome, hash)
+        outcomes.append(outcome)
+    }
+
+    /// What this batch's counters already got: one range query on each table instead of a probe
+    /// per operation (a repeated batch is the common retry).
+    private mutating func loadKnown(counters: [Int64]) throws {
+        guard let low = counters.min(), let high = counters.max() else { return }
+        let range: StatementArguments = [session.device.id, low, high]
+        let device = session.deviceID
+        for row in try Row.fetchAll(db, sql: """
+            SELECT counter, seq, hash, CASE WHEN hash IS NULL THEN body END AS body
+            FROM operation WHERE device = ? AND counter BETWEEN ? AND ?
+            """, arguments: range) {
+            let counter: Int64 = row["counter"]
+            known[counter] = (.accepted(OpID(device: device, counter: counter), seq: row["seq"]), Self.storedHash(row))
+        }
+        for row in try Row.fetchAll(db, sql: """
+            SELECT counter, code, message, hash, CASE WHEN hash IS NULL THEN body END AS body
+            FROM rejection WHERE device = ? AND counter BETWEEN ? AND ?
+            """, arguments: range) {
+            let counter: Int64 = row["counter"]
+            known[counter] = (.rejected(OpID(device: device, counter: counter), Rejection(code: row["code"], message: row["message"])),
+                              Self.storedHash(row))
+        }
+    }
+
+    /// The stored hash, or (rows from before hashes were stored) the hash of the stored body,
+    /// which is the same canonical encoding.
+    private static func storedHash(_ row: Row) -> Data {
+        if let hash = row["hash"] as Data? { return hash }
+        return CountyStore.hash(of: row["body"] as Data? ?? Data())
+    }
+
+    /// An id the server holds with other content means two computers issue the same ids: refuse
+    /// the push and say which operations the server holds as sent (the client marks those done).
+    private func refuseReusedIDs(_ operations: [PlanOperation], encoded: [(body: Data, hash: Data)]) throws {
+        var reused: [OpID] = []
+        var same: [PushOutcome] = []
+        for (operation, (_, hash)) in zip(operations, encoded) {
+            guard let earlier = known[operation.id.counter] else { continue }
+            if earlier.hash == hash { same.append(earlier.outcome) } else { reused.append(operation.id) }
+        }
+        if !reused.isEmpty { throw ServerError.opIDReused(reused, known: same) }
+    }
+
+    /// A stamp the county refuses on an operation it does not hold yet refuses the push: the
+    /// client stamps those operations again with the county's time and loses nothing.
+    private func refuseBadClocks(_ operations: [PlanOperation], countyNow: Int64) throws {
+        let wrong = operations.filter { known[$0.id.counter] == nil && OperationRules.clockFault($0.hlc, countyNow: countyNow) != nil }
+        if !wrong.isEmpty { throw ServerError.clockOutOfRange(wrong, countyNow: countyNow) }
+    }
+
+    /// The rejection of an operation, or `nil` when it is accepted.
+    private func verdict(on operation: PlanOperation, plan: PlanDocument?, siruta: Siruta?) throws -> Rejection? {
+        do throws(Rejection) {
+            if let siruta { try Permissions.check(operation.change, by: session.account, onPlanOf: siruta) }
+        } catch {
+            return error
+        }
+        var history: [OpID: PlanOperation] = [:]
+        for id in store.rules.referencesToLookUp(operation, in: plan) {
+            history[id] = try accepted[id] ?? acceptedOperation(id)
+        }
+        do throws(Rejection) {
+            try store.rules.check(operation, against: plan, history: history)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// An operation of the history, by id.
+    private func acceptedOperation(_ id: OpID) throws -> PlanOperation? {
+        let statement = try db.cachedStatement(sql: "SELECT body FROM operation WHERE device = ? AND counter = ?")
+        guard let body = try Data.fetchOne(statement, arguments: [id.device.rawValue, id.counter]) else { return nil }
+        return try PlanOperation(json: JSONReader.parse(body), path: "operation \(id)")
+    }
+
+    /// Each changed plan's projection, with the sequence number of its own last operation.
+    private func saveTouchedPlans() throws {
+        for (id, plan) in touched {
+            guard let seq = lastSeq[id] else { continue }
+            try PlanRecord(id: id.rawValue, siruta: plan.siruta.rawValue, year: plan.year, version: plan.version, lastSeq: seq,
+                           updatedAt: now, document: try WireJSON.encode(plan)).upsert(db)
+        }
+    }
+}

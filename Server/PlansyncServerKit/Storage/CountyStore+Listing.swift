@@ -1,0 +1,45 @@
+import Foundation
+import GRDB
+import PlansyncCore
+import PlansyncProtocol
+
+/// One line of the county's plan list.
+public struct PlanSummary: Codable, Sendable, Equatable {
+    public let id: PlanID
+    public let siruta: Siruta
+    public let uatName: String
+    public let year: Int
+    /// How many operations built the latest version.
+    public let version: Int
+    public let lastSeq: Int64
+    /// When the server last received a change to it (ISO 8601).
+    public let lastSyncAt: String
+    public let openConflicts: Int
+}
+
+/// Lists for the county and its operators.
+extension CountyStore {
+    /// The latest version of every plan of the county (or of one UAT).
+    public func planSummaries(siruta: Siruta? = nil) async throws -> [PlanSummary] {
+        try await pool.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT p.id, p.siruta, p.year, p.version, p.last_seq, p.updated_at, u.name FROM plan p JOIN uat u USING (siruta)
+                WHERE ?1 IS NULL OR p.siruta = ?1 ORDER BY u.name, p.year, p.id
+                """, arguments: [siruta?.rawValue])
+            return try rows.map { row in
+                let id = PlanID(row["id"] as String)
+                return PlanSummary(
+                    id: id, siruta: Siruta(row["siruta"] as Int), uatName: row["name"], year: row["year"],
+                    version: row["version"], lastSeq: row["last_seq"], lastSyncAt: row["updated_at"],
+                    openConflicts: try self.document(id, in: db)?.conflicts.count ?? 0)
+            }
+        }
+    }
+
+    /// Counts for the operator: accepted operations, set-aside ones, plans.
+    public func counts() async throws -> (accepted: Int, rejected: Int, plans: Int) {
+        try await pool.read { db in
+            (try OperationRecord.fetchCount(db), try RejectionRecord.fetchCount(db), try PlanRecord.fetchCount(db))
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import GRDB
+import PlansyncCore
+import PlansyncProtocol
+
+/// Giving devices what the county accepted: pull pages and plan histories.
+extension CountyStore {
+    /// Accepted operations in the device's scope after `cursor` (its UAT's plans; every plan of the
+    /// county for a county account), other devices' only (a device has its own), as the JSON of a
+    /// ``PullResponse`` assembled from the stored bodies without decoding them.
+    ///
+    /// A page holds at most `limit` operations and about ``OperationLimits/pageBytes`` bytes
+    /// (always at least one operation), so one sync never holds a whole county in memory.
+    public func pull(for session: Session, after cursor: Int64, limit: Int, capabilities: String) async throws -> Data {
+        guard Permissions.allows(session.account, .read) else {
+            throw ServerError.forbidden(Permissions.refusal(for: session.account.role, area: .content))
+        }
+        let scope = session.account.siruta?.rawValue
+        let device = session.device.id
+        let countyNow = clock.nowMillis()
+        return try await pool.read { db in
+            // One UAT's history through its index; a county account's is the whole history.
+            let candidates = try Row.fetchAll(db, sql: scope == nil
+                ? "SELECT seq, device, body FROM operation WHERE seq > ? AND device != ? ORDER BY seq LIMIT ?"
+                : "SELECT seq, device, body FROM operation WHERE siruta = ? AND seq > ? AND device != ? ORDER BY seq LIMIT ?",
+                arguments: StatementArguments(scope.map { [$0] } ?? []) + [cursor, device, limit + 1])
+            var page: [Row] = []
+            var bytes = 0
+            for row in candidates.prefix(limit) {
+                let size = (row["body"] as Data).count
+                if !page.isEmpty, bytes + size > OperationLimits.standard.pageBytes { break }
+                page.append(row)
+                bytes += size
+            }
+            let more = candidates.count > page.count
+            var next = page.last.map { $0["seq"] as Int64 } ?? cursor
+            if !more {
+                // Nothing of another device beyond: move the cursor past our own operations too.
+                let last = scope == nil
+                    ? try Int64.fetchOne(db, sql: "SELECT max(seq) FROM operation")
+                    : try Int64.fetchOne(db, sql: "SELECT max(seq) FROM operation WHERE siruta = ?", arguments: [scope])
+                next = max(next, last ?? cursor)
+            }
+            let people = try self.people(devices: Set(page.map { $0["device"] as String }), in: db)
+            let lastOwn = max(
+                try Int64.fetchOne(db, sql: "SELECT max(counter) FROM operation WHERE device = ?", arguments: [device]) ?? 0,
+                try Int64.fetchOne(db, sql: "SELECT max(counter) FROM rejection WHERE device = ?", arguments: [device]) ?? 0)
+            var json = Data("{\"capabilities\":".utf8)
+            json.append(JSONWriter.canonical(.string(capabilities)))
+            json.append(contentsOf: Array(",\"lastOwnCounter\":\(lastOwn),\"more\":\(more),\"next\":\(next),\"operations\":".utf8))
+            Self.appendSequenced(page, to: &json)
+            json.append(contentsOf: Array(",\"people\":".utf8))
+            json.append(JSONWriter.canonical(.array(people.map(\.json))))
+            json.append(contentsOf: Array(",\"time\":\(countyNow)}".utf8))
+            return json
+        }
+    }
+
+    /// Who is behind each of these devices.
+    private func people(devices: Set<String>, in db: Database) throws -> [Person] {
+        guard !devices.isEmpty else { return [] }
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT d.id AS device, a.* FROM device d JOIN account a ON a.id = d.account
+            WHERE d.id IN (\(devices.map { _ in "?" }.joined(separator: ","))) ORDER BY d.id
+            """, arguments: StatementArguments(devices.sorted()))
+        return try rows.map { row in Person(device: DeviceID(row["device"]), account: try AccountRecord(row: row).account) }
+    }
+
+    /// One plan's operation history in sequence order, as the JSON of a list of ``SequencedOperation``.
+    public func history(of plan: PlanID, after cursor: Int64, limit: Int) async throws -> Data {
+        try await pool.read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT seq, body FROM operation WHERE plan = ? AND seq > ? ORDER BY seq LIMIT ?",
+                                        arguments: [plan.rawValue, cursor, limit])
+            var json = Data()
+            Self.appendSequenced(rows, to: &json)
+            return json
+        }
+    }
+
+    /// `[{"operation":BODY,"seq":N},…]`, the stored bodies spliced in as they are.
+    private static func appendSequenced(_ rows: [Row], to json: inout Data) {
+        json.append(UInt8(ascii: "["))
+        for (index, row) in rows.enumerated() {
+            if index > 0 { json.append(UInt8(ascii: ",")) }
+            json.append(contentsOf: Array("{\"operation\":".utf8))
+            json.append(row["body"] as Data)
+            json.append(contentsOf: Array(",\"seq\":\(row["seq"] as Int64)}".utf8))
+        }
+        json.append(UInt8(ascii: "]"))
+    }
+}

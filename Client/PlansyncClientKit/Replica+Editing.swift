@@ -85,14 +85,21 @@ extension Replica {
 
     /// Builds the operation from the plan as it stands, checks it, applies it and appends it to
     /// the change log, inside the caller's transaction.
-    private func append(on plan: PlanID?, _ change: (PlanDocument?) throws -> Change, in db: Database) throws -> PlanDocument {
+    private func append(on plan: PlanID?, _ makeChange: (PlanDocument?) throws -> Change, in db: Database) throws -> PlanDocument {
         let settings = try self.settings(in: db)
         let current = try plan.map { id in
             guard let document = try Self.document(id, in: db) else { throw ClientError.planNotFound(id.rawValue) }
             if let held = try Self.holdingReason(of: id, in: db) { throw ClientError.planHeld(id, reason: held) }
             return document
         }
-        let change = try change(current)
+        let change = try makeChange(current)
+        if let current, let table = Self.longKeyTable(change) {
+            // Keys grew long: spread the table's rows over short keys first, then place this one.
+            for move in PlanEditor(plan: current).spreadRows(of: table) {
+                _ = try append(on: current.id, { _ in move }, in: db)
+            }
+            return try append(on: current.id, makeChange, in: db)
+        }
         let siruta: Siruta
         if case .createPlan(let created, _, _) = change { siruta = created } else { siruta = current!.siruta }
         try Permissions.check(change, by: settings.account, onPlanOf: siruta)
@@ -111,6 +118,16 @@ extension Replica {
             """, arguments: [id.device.rawValue, id.counter, operation.plan.rawValue, operation.canonicalJSON, Self.now()])
         try Self.setSetting("hlc", String(hlc.rawValue), in: db)
         return next
+    }
+
+    /// The table whose rows an insert or a move would place at a key longer than comfortable.
+    private static func longKeyTable(_ change: Change) -> String? {
+        switch change {
+        case .insertRow(let table, let position, _), .moveRow(let table, _, let position, _):
+            position.count > OrderKey.comfortableLength ? table : nil
+        default:
+            nil
+        }
     }
 
     /// A kind or a template the county's server did not list as accepted is refused here, before

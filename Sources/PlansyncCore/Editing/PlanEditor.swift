@@ -32,10 +32,21 @@ public struct PlanEditor: Sendable {
     }
 
     public func moveRow(_ table: String, row: RowID, after target: RowID?, atStart: Bool = false) -> Change {
+        placeRow(table, row: row, at: position(in: table, after: target, atStart: atStart, excluding: row))
+    }
+
+    /// Moves a row to a given order key (when a table's keys are spread out again).
+    public func placeRow(_ table: String, row: RowID, at position: String) -> Change {
         let current = plan.row(row, in: table)
         let supersedes = (current?.position.headIDs ?? []) + (current?.removals.map(\.id) ?? [])
-        return .moveRow(table: table, row: row, position: position(in: table, after: target, atStart: atStart, excluding: row),
-                        supersedes: supersedes)
+        return .moveRow(table: table, row: row, position: position, supersedes: supersedes)
+    }
+
+    /// The moves that spread a table's rows over short keys, keeping their order. An insert or a
+    /// move whose key would grow past ``OrderKey/comfortableLength`` is made after them.
+    public func spreadRows(of table: String) -> [Change] {
+        let rows = plan.visibleRows(of: table)
+        return zip(rows, OrderKey.spread(rows.count)).map { row, key in placeRow(table, row: row.id, at: key) }
     }
 
     private func position(in table: String, after row: RowID?, atStart: Bool, excluding moving: RowID? = nil) -> String {

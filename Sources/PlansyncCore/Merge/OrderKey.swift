@@ -9,17 +9,37 @@ public enum OrderKey {
     private static let digits = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
     private static let base = digits.count
 
+    /// The longest key accepted.
+    public static let maximumLength = 512
+    /// Past this length a table's keys are spread out again (``spread(_:)``): moving rows again and
+    /// again between the same neighbours makes keys grow about one character every six moves.
+    public static let comfortableLength = 24
+
     public static func isValid(_ key: String) -> Bool {
-        !key.isEmpty && key.count <= 512 && key.last != "0" && key.allSatisfy { digits.contains($0) }
+        !key.isEmpty && key.count <= maximumLength && key.last != "0" && key.allSatisfy { digits.contains($0) }
+    }
+
+    /// `count` short keys in increasing order, evenly spaced (three characters each, room for many
+    /// more between any two): a table's rows are moved to them when its keys grow long.
+    public static func spread(_ count: Int) -> [String] {
+        let room = base * base * base
+        return (0..<count).map { index in
+            var slot = (index + 1) * room / (count + 1)
+            if slot % base == 0 { slot += 1 }  // never end in "0"
+            return String([slot / (base * base), slot / base % base, slot % base].map { digits[$0] })
+        }
     }
 
     /// A key strictly between `lower` and `upper` (`nil` meaning the start or the end of the table).
+    /// Bounds out of order (which an honest editor never asks for) count as no upper bound, so the
+    /// answer always exists and sorts after `lower`.
     public static func between(_ lower: String?, _ upper: String?) -> String {
         let low = (lower ?? "").map(value(of:))
         var high = upper.map { $0.map(value(of:)) }
+        if let lower, let upper, upper <= lower { high = nil }
         var result: [Int] = []
         var index = 0
-        if upper == nil, !low.isEmpty {
+        if high == nil, !low.isEmpty {
             // Appending at the end is the common case: bump the first digit that has room (or
             // add a digit), so keys grow by one character per ~60 rows appended one after another.
             guard let room = low.firstIndex(where: { $0 < base - 1 }) else { return String((low + [1]).map { digits[$0] }) }

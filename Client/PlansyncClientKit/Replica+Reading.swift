@@ -28,6 +28,7 @@ public struct HeldPlan: Codable, Sendable, Equatable {
     /// The first change it cannot apply, and why.
     public var since: Int64
     public var reason: String
+    /// Changes not applied: the first one and those after it.
     public var count: Int
 }
 
@@ -133,8 +134,10 @@ extension Replica {
     }
 
     static func heldPlans(in db: Database) throws -> [HeldPlan] {
+        // Not applied: the held changes, and the accepted ones that came after the first of them.
         try Row.fetchAll(db, sql: """
-            SELECT plan, min(seq) AS since, count(*) AS count,
+            SELECT plan, min(seq) AS since, count(*)
+                   + (SELECT count(*) FROM operation o WHERE o.plan = h.plan AND o.state = 'accepted' AND o.seq > min(h.seq)) AS count,
                    (SELECT reason FROM held_operation h2 WHERE h2.plan = h.plan ORDER BY seq LIMIT 1) AS reason
             FROM held_operation h GROUP BY plan ORDER BY plan
             """).map { HeldPlan(plan: PlanID($0["plan"] as String), since: $0["since"], reason: $0["reason"], count: $0["count"]) }

@@ -31,11 +31,17 @@ struct Author {
 
 extension PlanDocument {
     /// Applies operations after checking each with the shared rules; fails the test on a rejection.
-    func applying(_ operations: PlanOperation...) throws -> PlanDocument {
+    /// `history` holds earlier operations the rules may need to find (writes superseded since).
+    func applying(_ operations: PlanOperation..., history: [OpID: PlanOperation] = [:]) throws -> PlanDocument {
         var document = self
+        var known = history
+        let rules = OperationRules()
         for operation in operations {
-            try OperationRules().check(operation, against: document)
+            var lookups: [OpID: PlanOperation] = [:]
+            for id in rules.referencesToLookUp(operation, in: document) { lookups[id] = known[id] }
+            try rules.check(operation, against: document, history: lookups)
             document.apply(operation)
+            known[operation.id] = operation
         }
         return document
     }

@@ -47,7 +47,7 @@ extension Replica {
             (try? Permissions.check(.setField(path: path, value: .null, supersedes: []), by: settings.account, onPlanOf: file.siruta)) == nil
         }
         if !others.isEmpty, !withoutDecisions {
-            throw ClientError("This file holds records a \(settings.account.role.rawValue) does not write: \(others.joined(separator: ", ")). "
+            throw ClientError("This file holds decision records your role (\(settings.account.role.rawValue)) does not write: \(others.joined(separator: ", ")). "
                 + "Import it with --without-decisions to leave them out; the county reviewer and the UAT secretary record them on their own computers.")
         }
         let content = file.dropping(fields: Set(others))

@@ -27,11 +27,15 @@ struct ServerOptions: ParsableArguments {
     @Flag(help: "Print machine-readable JSON instead of text.")
     var json = false
 
-    func directory() throws -> CountyDirectory {
+    /// The data directory. Administration commands log only warnings (their output is the
+    /// answer); the server logs what it does at `logLevel`.
+    func directory(logLevel: Logger.Level = .warning) throws -> CountyDirectory {
         let path = data ?? ProcessInfo.processInfo.environment["PLANSYNC_SERVER_DATA"] ?? "plansync-server-data"
         let registry = try sirutaList.map { try SirutaRegistry(contentsOf: URL(fileURLWithPath: $0)) } ?? .shipped
         let services = try nomenclator.map { try ServiceNomenclator(contentsOf: URL(fileURLWithPath: $0)) } ?? .shipped
-        return try CountyDirectory(url: URL(fileURLWithPath: path), registry: registry, nomenclator: services)
+        var logger = Logger(label: "plansync.county")
+        logger.logLevel = logLevel
+        return try CountyDirectory(url: URL(fileURLWithPath: path), registry: registry, nomenclator: services, logger: logger)
     }
 
     func emit<T: Encodable>(_ value: T, text: () -> String) throws {
@@ -74,8 +78,9 @@ struct Serve: AsyncParsableCommand {
     var county: [String] = []
 
     func run() async throws {
-        let directory = try options.directory()
+        let directory = try options.directory(logLevel: .info)
         try directory.lockForServing()
+        Self.raiseOpenFileLimit()
         for name in county {
             guard let county = directory.registry.county(named: name) else {
                 throw ValidationError("'\(name)' is not a county code or name of the SIRUTA list.")
@@ -93,7 +98,24 @@ struct Serve: AsyncParsableCommand {
         }
         try await app.runService()
     }
+
+    /// Every connection is a file descriptor: take the most the system allows this process (the
+    /// soft limit is often 1,024), so many idle communes cannot starve new connections.
+    static func raiseOpenFileLimit() {
+        var limit = rlimit()
+        guard getrlimit(RLIMIT_NOFILE_VALUE, &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        _ = setrlimit(RLIMIT_NOFILE_VALUE, &limit)
+    }
 }
+
+#if canImport(Glibc)
+import Glibc
+/// Glibc spells the resource as an enum case; Darwin as an integer.
+private let RLIMIT_NOFILE_VALUE = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+#else
+private let RLIMIT_NOFILE_VALUE = RLIMIT_NOFILE
+#endif
 
 struct UATCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -255,6 +255,19 @@ struct JSONMechanismTests {
         #expect(String(decoding: JSONWriter.pretty(.object(["x": .integer(1)])), as: UTF8.self) == "{\n  \"x\": 1\n}\n")
     }
 
+    @Test("the example of Protocol/CANONICAL.md is what the encoder writes for that operation")
+    func documentedExample() throws {
+        let document = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Protocol/CANONICAL.md").standardized, encoding: .utf8)
+        let example = try #require(document.components(separatedBy: "```json\n").dropFirst().first?.components(separatedBy: "\n```").first)
+        let operation = PlanOperation(
+            id: OpID(device: DeviceID("k3f9a1c2"), counter: 42), hlc: HLCTimestamp(wallMillis: 1_764_000_000_000, logical: 0),
+            author: "Ana Popescu", plan: PlanID("k3f9a1c2.1"),
+            change: .setField(path: "title", value: .text("Planul anual 2025"), supersedes: [OpID(device: DeviceID("k3f9a1c2"), counter: 7)]))
+        #expect(String(decoding: operation.canonicalJSON, as: UTF8.self) == example)
+        #expect(try PlanOperation(json: JSONReader.parse(Data(example.utf8)), path: "example") == operation)
+    }
+
     @Test("an operation with a member its kind does not have, or of an unknown kind, is not read")
     func strictOperations() throws {
         let base = #""by":"ana","hlc":1764000000000,"id":"d1.2","plan":"d1.1""#

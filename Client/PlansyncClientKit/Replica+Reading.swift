@@ -97,13 +97,7 @@ extension Replica {
     }
 
     static func people(in db: Database) throws -> [DeviceID: Account] {
-        var people: [DeviceID: Account] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT * FROM person") {
-            people[DeviceID(row["device"] as String)] = Account(
-                id: AccountID(row["account"] as String), name: row["name"], role: Role(rawValue: row["role"]) ?? .auditor,
-                siruta: (row["siruta"] as Int?).map { Siruta($0) })
-        }
-        return people
+        Dictionary(uniqueKeysWithValues: try PersonRecord.fetchAll(db).map { ($0.person.device, $0.person.account) })
     }
 
     /// The latest `limit` entries of the change log, oldest first: accepted ones in the county's
@@ -111,21 +105,11 @@ extension Replica {
     public func log(plan: PlanID? = nil, limit: Int = 100) throws -> [LoggedOperation] {
         try queue.read { db in
             let people = try Self.people(in: db)
-            return try Row.fetchAll(db, sql: """
+            return try LogRecord.fetchAll(db, sql: """
                 SELECT * FROM operation WHERE ?1 IS NULL OR plan = ?1
                 ORDER BY seq IS NULL DESC, seq DESC, counter DESC LIMIT ?2
-                """, arguments: [plan?.rawValue, limit]).reversed().map { try Self.logged(from: $0, people: people) }
+                """, arguments: [plan?.rawValue, limit]).reversed().map { try $0.logged(people: people) }
         }
-    }
-
-    static func logged(from row: Row, people: [DeviceID: Account] = [:]) throws -> LoggedOperation {
-        let code: String? = row["rejection_code"]
-        return LoggedOperation(
-            operation: try PlanOperation(json: JSONReader.parse(row["body"]), path: "operation"),
-            state: LoggedOperation.State(rawValue: row["state"]) ?? .pending,
-            seq: row["seq"],
-            rejection: code.map { Rejection(code: $0, message: row["rejection_message"] ?? "") },
-            person: people[DeviceID(row["device"] as String)])
     }
 
     /// Plans held at an earlier state because of changes this version cannot apply.

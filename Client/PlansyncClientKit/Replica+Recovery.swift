@@ -23,9 +23,8 @@ extension Replica {
         try queue.write { db in
             var settings = try self.settings(in: db)
             let old = settings.device
-            let rows = try Row.fetchAll(db, sql: "SELECT counter, body FROM operation WHERE device = ? AND state = 'pending' ORDER BY counter",
-                                        arguments: [old.rawValue])
-            let pending = try rows.map { try PlanOperation(json: JSONReader.parse($0["body"] as Data), path: "operation") }
+            let pending = try LogRecord.filter(sql: "device = ? AND state = 'pending'", arguments: [old.rawValue])
+                .order(Column("counter")).fetchAll(db).map { try $0.operation }
             var renamed: [OpID: OpID] = [:]
             for (index, operation) in pending.enumerated() {
                 renamed[operation.id] = OpID(device: identity.device, counter: Int64(index + 1))
@@ -36,14 +35,12 @@ extension Replica {
             for operation in pending {
                 let moved = operation.renaming(renamed)
                 if case .createPlan = operation.change { renamedPlans.append((operation.plan, moved.plan)) }
-                try db.execute(sql: """
-                    INSERT INTO reissued_operation (device, counter, plan, body, new_device, new_counter, reissued_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [old.rawValue, operation.id.counter, operation.plan.rawValue, operation.canonicalJSON,
-                                     moved.id.device.rawValue, moved.id.counter, now])
+                try ReissuedRecord(device: old.rawValue, counter: operation.id.counter, plan: operation.plan.rawValue, body: operation.canonicalJSON,
+                                   newDevice: moved.id.device.rawValue, newCounter: moved.id.counter, reissuedAt: now).insert(db)
                 try db.execute(sql: "DELETE FROM operation WHERE device = ? AND counter = ? AND state = 'pending'",
                                arguments: [old.rawValue, operation.id.counter])
-                try db.execute(sql: "INSERT INTO operation (device, counter, plan, body, state, recorded_at) VALUES (?, ?, ?, ?, 'pending', ?)",
-                               arguments: [moved.id.device.rawValue, moved.id.counter, moved.plan.rawValue, moved.canonicalJSON, now])
+                try LogRecord(device: moved.id.device.rawValue, counter: moved.id.counter, plan: moved.plan.rawValue, body: moved.canonicalJSON,
+                              state: "pending", seq: nil, rejectionCode: nil, rejectionMessage: nil, recordedAt: now).insert(db)
                 plans.formUnion([operation.plan, moved.plan])
             }
             settings.device = identity.device
@@ -106,11 +103,10 @@ extension Replica {
     }
 
     private func release(_ plan: PlanID, in db: Database) throws {
-        let rows = try Row.fetchAll(db, sql: "SELECT seq, body FROM held_operation WHERE plan = ? ORDER BY seq", arguments: [plan.rawValue])
         var operations: [(seq: Int64, operation: PlanOperation)] = []
-        for row in rows {
-            guard let operation = try? PlanOperation(json: JSONReader.parse(row["body"] as Data), path: "operation") else { throw HeldStill() }
-            operations.append((row["seq"], operation))
+        for held in try HeldRecord.filter(Column("plan") == plan.rawValue).order(Column("seq")).fetchAll(db) {
+            guard let operation = try? PlanOperation(json: JSONReader.parse(held.body), path: "operation") else { throw HeldStill() }
+            operations.append((held.seq, operation))
         }
         for (seq, operation) in operations {
             try db.execute(sql: """

@@ -46,9 +46,9 @@ extension Replica {
                         WHERE device = ? AND counter = ? AND state = 'pending'
                         """, arguments: [rejection.code, rejection.message] + key)
                     guard db.changesCount == 1,
-                          let row = try Row.fetchOne(db, sql: "SELECT * FROM operation WHERE device = ? AND counter = ?", arguments: key)
+                          let entry = try LogRecord.fetchOne(db, key: ["device": outcome.id.device.rawValue, "counter": outcome.id.counter])
                     else { continue }
-                    let logged = try Self.logged(from: row)
+                    let logged = try entry.logged(people: [:])
                     rejected.append(logged)
                     plansToRebuild.insert(logged.operation.plan.rawValue)
                 }
@@ -138,11 +138,7 @@ extension Replica {
                 INSERT INTO operation (device, counter, plan, body, state, seq, recorded_at) VALUES (?, ?, ?, ?, 'accepted', ?, ?)
                 """)
             let now = Self.now()
-            for person in page.people {
-                try db.execute(sql: "INSERT OR REPLACE INTO person (device, account, name, role, siruta) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [person.device.rawValue, person.account.id.rawValue, person.account.name,
-                                           person.account.role.rawValue, person.account.siruta?.rawValue])
-            }
+            for person in page.people { try PersonRecord(person).save(db) }
             for entry in Self.inOrder(page) {
                 switch entry {
                 case .unreadable(let item):
@@ -215,9 +211,8 @@ extension Replica {
     }
 
     private static func hold(_ id: OpID, plan: PlanID, seq: Int64, kind: String?, body: Data, reason: String, in db: Database) throws {
-        try db.execute(sql: """
-            INSERT OR IGNORE INTO held_operation (device, counter, plan, seq, kind, body, reason, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [id.device.rawValue, id.counter, plan.rawValue, seq, kind, body, reason, now()])
+        try HeldRecord(device: id.device.rawValue, counter: id.counter, plan: plan.rawValue, seq: seq, kind: kind, body: body,
+                       reason: reason, receivedAt: now()).insert(db, onConflict: .ignore)
     }
 
     /// Records when the last sync finished. Written without waiting for the disk: losing this

@@ -215,9 +215,7 @@ public final class Replica: Sendable {
 
     static func save(_ settings: ReplicaSettings, in db: Database) throws {
         try setSetting("settings", String(decoding: try WireJSON.encode(settings), as: UTF8.self), in: db)
-        try db.execute(sql: "INSERT OR REPLACE INTO person (device, account, name, role, siruta) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [settings.device.rawValue, settings.account.id.rawValue, settings.account.name,
-                                   settings.account.role.rawValue, settings.account.siruta?.rawValue])
+        try PersonRecord(Person(device: settings.device, account: settings.account)).save(db)
     }
 
     /// Records what the server says this device is (for replicas enrolled before accounts).

@@ -153,28 +153,29 @@ private struct Ingest {
         guard let low = counters.min(), let high = counters.max() else { return }
         let range: StatementArguments = [session.device.id, low, high]
         let device = session.deviceID
-        for row in try Row.fetchAll(db, sql: """
-            SELECT counter, seq, hash, CASE WHEN hash IS NULL THEN body END AS body
+        for earlier in try KnownOperation.fetchAll(db, sql: """
+            SELECT counter, seq, NULL AS code, NULL AS message, hash, CASE WHEN hash IS NULL THEN body END AS body
             FROM operation WHERE device = ? AND counter BETWEEN ? AND ?
-            """, arguments: range) {
-            let counter: Int64 = row["counter"]
-            known[counter] = (.accepted(OpID(device: device, counter: counter), seq: row["seq"]), Self.storedHash(row))
-        }
-        for row in try Row.fetchAll(db, sql: """
-            SELECT counter, code, message, hash, CASE WHEN hash IS NULL THEN body END AS body
+            UNION ALL
+            SELECT counter, NULL, code, message, hash, CASE WHEN hash IS NULL THEN body END
             FROM rejection WHERE device = ? AND counter BETWEEN ? AND ?
-            """, arguments: range) {
-            let counter: Int64 = row["counter"]
-            known[counter] = (.rejected(OpID(device: device, counter: counter), Rejection(code: row["code"], message: row["message"])),
-                              Self.storedHash(row))
+            """, arguments: range + range) {
+            let id = OpID(device: device, counter: earlier.counter)
+            let outcome: PushOutcome = earlier.seq.map { .accepted(id, seq: $0) }
+                ?? .rejected(id, Rejection(code: earlier.code ?? "", message: earlier.message ?? ""))
+            // Rows from before hashes were stored: their body is the same canonical encoding.
+            known[earlier.counter] = (outcome, earlier.hash ?? CountyStore.hash(of: earlier.body ?? Data()))
         }
     }
 
-    /// The stored hash, or (rows from before hashes were stored) the hash of the stored body,
-    /// which is the same canonical encoding.
-    private static func storedHash(_ row: Row) -> Data {
-        if let hash = row["hash"] as Data? { return hash }
-        return CountyStore.hash(of: row["body"] as Data? ?? Data())
+    /// An operation this device sent before, accepted (`seq`) or set aside (`code`, `message`).
+    private struct KnownOperation: Decodable, FetchableRecord {
+        let counter: Int64
+        let seq: Int64?
+        let code: String?
+        let message: String?
+        let hash: Data?
+        let body: Data?
     }
 
     /// An id the server holds with other content means two computers issue the same ids: refuse

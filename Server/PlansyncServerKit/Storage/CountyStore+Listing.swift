@@ -22,18 +22,28 @@ extension CountyStore {
     /// The latest version of every plan of the county (or of one UAT).
     public func planSummaries(siruta: Siruta? = nil) async throws -> [PlanSummary] {
         try await pool.read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT p.id, p.siruta, p.year, p.version, p.last_seq, p.updated_at, u.name FROM plan p JOIN uat u USING (siruta)
+            try SummaryRow.fetchAll(db, sql: """
+                SELECT p.id, p.siruta, p.year, p.version, p.last_seq, p.updated_at, u.name AS uat_name FROM plan p JOIN uat u USING (siruta)
                 WHERE ?1 IS NULL OR p.siruta = ?1 ORDER BY u.name, p.year, p.id
-                """, arguments: [siruta?.rawValue])
-            return try rows.map { row in
-                let id = PlanID(row["id"] as String)
+                """, arguments: [siruta?.rawValue]).map { row in
+                let id = PlanID(row.id)
                 return PlanSummary(
-                    id: id, siruta: Siruta(row["siruta"] as Int), uatName: row["name"], year: row["year"],
-                    version: row["version"], lastSeq: row["last_seq"], lastSyncAt: row["updated_at"],
-                    openConflicts: try self.document(id, in: db)?.conflicts.count ?? 0)
+                    id: id, siruta: Siruta(row.siruta), uatName: row.uatName, year: row.year, version: row.version, lastSeq: row.lastSeq,
+                    lastSyncAt: row.updatedAt, openConflicts: try self.document(id, in: db)?.conflicts.count ?? 0)
             }
         }
+    }
+
+    /// A plan's line of the list, with its UAT's name.
+    private struct SummaryRow: Decodable, FetchableRecord {
+        static var databaseColumnDecodingStrategy: DatabaseColumnDecodingStrategy { .convertFromSnakeCase }
+        let id: String
+        let siruta: Int
+        let year: Int
+        let version: Int
+        let lastSeq: Int64
+        let updatedAt: String
+        let uatName: String
     }
 
     /// Counts for the operator: accepted operations, set-aside ones, plans.

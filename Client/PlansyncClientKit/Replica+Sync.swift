@@ -163,7 +163,8 @@ extension Replica {
                         // The county accepted it under the same rules; if this replica's rules
                         // refuse it, this version differs or its log misses history: hold the
                         // plan rather than guess.
-                        try rules.check(operation, against: plan, history: try Self.history(rules.referencesToLookUp(operation, in: plan), in: db))
+                        try rules.check(operation, against: plan, history: try Self.history(rules.referencesToLookUp(operation, in: plan), in: db),
+                                        admitting: false)
                     } catch let rejection as Rejection {
                         try Self.hold(operation.id, plan: operation.plan, seq: item.seq, kind: operation.change.kind.rawValue,
                                       body: operation.canonicalJSON, reason: "this version's rules refuse it: \(rejection.message)", in: db)

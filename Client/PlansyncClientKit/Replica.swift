@@ -204,6 +204,12 @@ public final class Replica: Sendable {
         try queue.read { db in try self.settings(in: db) }
     }
 
+    /// Whether this replica holds an enrollment, readable or not: a damaged one is still one, and
+    /// enrolling again on top of it would spend a token for nothing.
+    public func isEnrolled() throws -> Bool {
+        try queue.read { db in try Self.setting("settings", in: db) != nil }
+    }
+
     func settings(in db: Database) throws -> ReplicaSettings {
         guard let text = try Self.setting("settings", in: db) else { throw ClientError.notInitialized }
         do {

@@ -106,7 +106,8 @@ struct Init: AsyncParsableCommand {
     func run() async throws {
         let token = try readToken()
         let replica = try options.replica()
-        if let enrolled = try? replica.settings() {
+        if try replica.isEnrolled() {
+            let enrolled = try replica.settings()  // a damaged enrollment says so here, naming the file
             throw ClientError("This computer is already enrolled (device \(enrolled.device) of \(enrolled.account.name)). Use another --data folder to enroll again; the token was not used.")
         }
         let transport = Transport(server: URL(string: server)!, credential: nil)

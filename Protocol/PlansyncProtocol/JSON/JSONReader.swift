@@ -70,20 +70,23 @@ public struct JSONReader {
         let negative = current == UInt8(ascii: "-")
         if negative { index += 1 }
         guard let first = current, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else { throw failure("expected a digit") }
-        var magnitude: Int64 = 0
+        // Accumulated towards the sign: a negative number reaches Int64.min, which has no
+        // positive counterpart.
+        var number: Int64 = 0
         let start = index
         while let byte = current, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) {
-            let (times, overflow1) = magnitude.multipliedReportingOverflow(by: 10)
-            let (sum, overflow2) = times.addingReportingOverflow(Int64(byte - UInt8(ascii: "0")))
+            let digit = Int64(byte - UInt8(ascii: "0"))
+            let (times, overflow1) = number.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = negative ? times.subtractingReportingOverflow(digit) : times.addingReportingOverflow(digit)
             guard !overflow1, !overflow2 else { throw failure("number too large") }
-            magnitude = sum
+            number = sum
             index += 1
         }
         guard first != UInt8(ascii: "0") || index - start == 1 else { throw failure("leading zero") }
         if let byte = current, byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
             throw failure("a fraction: plansync takes whole numbers only (money is exact)")
         }
-        return negative ? -magnitude : magnitude
+        return number
     }
 
     private mutating func string() throws(WireFormatError) -> String {

@@ -69,6 +69,9 @@ private struct Ingest {
     /// Operations accepted earlier in this push, which later ones may name as seen.
     private var accepted: [OpID: PlanOperation] = [:]
 
+    /// The largest body of a set-aside operation kept as is: twice a value's limit.
+    static let keptRejectedBody = 2 * OperationLimits.standard.valueBytes
+
     init(store: CountyStore, session: Session, db: Database, now: String) {
         self.store = store
         self.session = session
@@ -88,16 +91,19 @@ private struct Ingest {
             """)
         for (operation, (body, hash)) in zip(operations, encoded) {
             if let earlier = known[operation.id.counter] {
-                // The same id twice in one push: the same content is a repeat, other content a reuse.
-                guard earlier.hash == hash else { throw ServerError.opIDReused([operation.id], known: []) }
+                // Sent before, or earlier in this push with the same content (refuseReusedIDs
+                // refused any other content): the same answer.
                 outcomes.append(earlier.outcome)
                 continue
             }
             let plan = touched[operation.plan]
             let siruta = Self.uat(of: operation, plan: plan)
             if let rejection = try verdict(on: operation, plan: plan, siruta: siruta) {
+                // The hash answers a retry; the body is kept for people to read, unless it is far
+                // larger than any real operation (a hostile push must not fill the county's disk).
                 try RejectionRecord(device: operation.id.device.rawValue, counter: operation.id.counter, plan: operation.plan.rawValue,
-                                    code: rejection.code, message: rejection.message, body: body, receivedAt: now, hash: hash).insert(db)
+                                    code: rejection.code, message: rejection.message, body: body.count <= Self.keptRejectedBody ? body : Data(),
+                                    receivedAt: now, hash: hash).insert(db)
                 record(.rejected(operation.id, rejection), hash: hash, for: operation)
                 continue
             }
@@ -136,7 +142,11 @@ private struct Ingest {
             if touched[operation.plan] == nil, let stored = try store.document(operation.plan, in: db) {
                 touched[operation.plan] = stored
             }
-            if let siruta = Self.uat(of: operation, plan: touched[operation.plan]), !Permissions.covers(session.account, siruta: siruta) {
+            guard let siruta = Self.uat(of: operation, plan: touched[operation.plan]) else { continue }
+            guard store.registry[siruta]?.county == store.county else {
+                throw ServerError.forbidden("SIRUTA \(siruta) is not a UAT of \(store.county.name); this server holds only its county's plans.")
+            }
+            if !Permissions.covers(session.account, siruta: siruta) {
                 throw ServerError.forbidden("Plan \(operation.plan) is of SIRUTA \(siruta); this account works for SIRUTA \(session.account.siruta.map(String.init(describing:)) ?? "-"). A device sends only changes to plans it works on.")
             }
         }
@@ -180,12 +190,19 @@ private struct Ingest {
 
     /// An id the server holds with other content means two computers issue the same ids: refuse
     /// the push and say which operations the server holds as sent (the client marks those done).
+    /// The same id twice in one push with other content is a reuse too.
     private func refuseReusedIDs(_ operations: [PlanOperation], encoded: [(body: Data, hash: Data)]) throws {
         var reused: [OpID] = []
         var same: [PushOutcome] = []
+        var inPush: [Int64: Data] = [:]
         for (operation, (_, hash)) in zip(operations, encoded) {
-            guard let earlier = known[operation.id.counter] else { continue }
-            if earlier.hash == hash { same.append(earlier.outcome) } else { reused.append(operation.id) }
+            if let earlier = known[operation.id.counter] {
+                if earlier.hash == hash { same.append(earlier.outcome) } else { reused.append(operation.id) }
+            } else if let first = inPush[operation.id.counter] {
+                if first != hash { reused.append(operation.id) }
+            } else {
+                inPush[operation.id.counter] = hash
+            }
         }
         if !reused.isEmpty { throw ServerError.opIDReused(reused, known: same) }
     }
@@ -200,7 +217,12 @@ private struct Ingest {
     /// The rejection of an operation, or `nil` when it is accepted.
     private func verdict(on operation: PlanOperation, plan: PlanDocument?, siruta: Siruta?) throws -> Rejection? {
         do throws(Rejection) {
-            if let siruta { try Permissions.check(operation.change, by: session.account, onPlanOf: siruta) }
+            // Permission first, even for a plan the county does not have: who before what.
+            if let siruta {
+                try Permissions.check(operation.change, by: session.account, onPlanOf: siruta)
+            } else {
+                try Permissions.checkRole(operation.change, by: session.account)
+            }
         } catch {
             return error
         }

@@ -24,14 +24,7 @@ extension CountyStore {
                 ? "SELECT seq, device, body FROM operation WHERE seq > ? AND device != ? ORDER BY seq LIMIT ?"
                 : "SELECT seq, device, body FROM operation WHERE siruta = ? AND seq > ? AND device != ? ORDER BY seq LIMIT ?",
                 arguments: StatementArguments(scope.map { [$0] } ?? []) + [cursor, device, limit + 1])
-            var page: [Row] = []
-            var bytes = 0
-            for row in candidates.prefix(limit) {
-                let size = (row["body"] as Data).count
-                if !page.isEmpty, bytes + size > OperationLimits.standard.pageBytes { break }
-                page.append(row)
-                bytes += size
-            }
+            let page = Self.boundedPage(candidates.prefix(limit))
             let more = candidates.count > page.count
             var next = page.last.map { $0["seq"] as Int64 } ?? cursor
             if !more {
@@ -66,15 +59,30 @@ extension CountyStore {
         return try rows.map { row in Person(device: DeviceID(row["device"]), account: try AccountRecord(row: row).account) }
     }
 
-    /// One plan's operation history in sequence order, as the JSON of a list of ``SequencedOperation``.
+    /// One plan's operation history in sequence order, as the JSON of a list of ``SequencedOperation``:
+    /// at most `limit` operations and about a page's bytes; ask again after the last `seq` until
+    /// the list is empty.
     public func history(of plan: PlanID, after cursor: Int64, limit: Int) async throws -> Data {
         try await pool.read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT seq, body FROM operation WHERE plan = ? AND seq > ? ORDER BY seq LIMIT ?",
                                         arguments: [plan.rawValue, cursor, limit])
             var json = Data()
-            Self.appendSequenced(rows, to: &json)
+            Self.appendSequenced(Self.boundedPage(rows[...]), to: &json)
             return json
         }
+    }
+
+    /// The first rows whose bodies fit in ``OperationLimits/pageBytes`` (at least one).
+    private static func boundedPage(_ rows: ArraySlice<Row>) -> [Row] {
+        var page: [Row] = []
+        var bytes = 0
+        for row in rows {
+            let size = (row["body"] as Data).count
+            if !page.isEmpty, bytes + size > OperationLimits.standard.pageBytes { break }
+            page.append(row)
+            bytes += size
+        }
+        return page
     }
 
     /// `[{"operation":BODY,"seq":N},…]`, the stored bodies spliced in as they are.

@@ -75,7 +75,8 @@ extension PlanDocument {
 extension PlanDocument {
     /// Rebuilds a plan from its operations in causal order (the server's sequence order, then a
     /// replica's own unacknowledged operations). Operations that no longer pass the rules, because
-    /// one they depended on was rejected, are returned so the caller can report them.
+    /// one they depended on was rejected, are returned so the caller can report them. Each was let
+    /// in once already (by the county, or when recorded): the limits on growth are not applied again.
     public static func replay(_ operations: [PlanOperation], rules: OperationRules = OperationRules()) -> (document: PlanDocument?, skipped: [PlanOperation]) {
         var document: PlanDocument?
         var skipped: [PlanOperation] = []
@@ -84,7 +85,7 @@ extension PlanDocument {
             do {
                 var history: [OpID: PlanOperation] = [:]
                 for id in rules.referencesToLookUp(operation, in: document) { history[id] = applied[id] }
-                try rules.check(operation, against: document, history: history)
+                try rules.check(operation, against: document, history: history, admitting: false)
                 applied[operation.id] = operation
                 if document == nil {
                     document = try PlanDocument.created(by: operation)

@@ -19,15 +19,28 @@ public struct OperationRules: Sendable {
     /// superseded since, or never existed): the caller looks them up in its history and passes
     /// them to ``check(_:against:history:)``.
     public func referencesToLookUp(_ operation: PlanOperation, in plan: PlanDocument?) -> [OpID] {
+        // A list over the bound is refused without looking anything up.
+        guard operation.change.references.count <= referenceBound(operation.change) else { return [] }
         let visible = plan.map { Self.visibleReferences(for: operation.change, in: $0) } ?? []
         return operation.change.references.filter { !visible.contains($0) }
     }
 
+    private func referenceBound(_ change: Change) -> Int {
+        change.kind == .remove ? limits.seen : limits.supersedes
+    }
+
     /// Checks `operation` against the plan as it stands (`nil` when the plan does not exist yet).
     ///
-    /// - Parameter history: the accepted operations (or earlier ones of the same batch) among
-    ///   ``referencesToLookUp(_:in:)``; one missing there was never accepted.
-    public func check(_ operation: PlanOperation, against plan: PlanDocument?, history: [OpID: PlanOperation] = [:]) throws(Rejection) {
+    /// - Parameters:
+    ///   - history: the accepted operations (or earlier ones of the same batch) among
+    ///     ``referencesToLookUp(_:in:)``; one missing there was never accepted.
+    ///   - admitting: whether the operation is being let in (an edit recorded, a push received),
+    ///     so the limits on a plan's growth apply; `false` when it was let in already (pulled
+    ///     from the county, replayed from a log). Those limits depend on what else the plan holds
+    ///     at that moment, which a replica's view and the county's differ on; everything else the
+    ///     rules check does not.
+    public func check(_ operation: PlanOperation, against plan: PlanDocument?, history: [OpID: PlanOperation] = [:],
+                      admitting: Bool = true) throws(Rejection) {
         guard operation.author.utf8.count <= limits.authorBytes else {
             throw Rejection(code: "too-large", message: "Numele autorului are peste \(limits.authorBytes) de octeți (author name too long).")
         }
@@ -51,7 +64,7 @@ public struct OperationRules: Sendable {
         }
         try checkShape(operation, against: plan)
         try checkReferences(operation, against: plan, history: history)
-        try checkGrowth(operation, against: plan)
+        if admitting { try checkGrowth(operation, against: plan) }
     }
 
     // MARK: Shape: the template, the row, the value
@@ -132,7 +145,7 @@ public struct OperationRules: Sendable {
     /// same plan. A device cannot make its edit win over one it never received.
     private func checkReferences(_ operation: PlanOperation, against plan: PlanDocument, history: [OpID: PlanOperation]) throws(Rejection) {
         let references = operation.change.references
-        let bound = operation.change.kind == .remove ? limits.seen : limits.supersedes
+        let bound = referenceBound(operation.change)
         guard references.count <= bound else {
             throw Rejection(code: "too-large", message: "Operația numește \(references.count) scrieri văzute; cel mult \(bound) (too many superseded writes).")
         }

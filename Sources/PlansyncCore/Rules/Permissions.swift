@@ -84,6 +84,13 @@ public enum Permissions {
         guard covers(account, siruta: siruta) else {
             throw Rejection(code: "out-of-scope", message: "Planul este al UAT cu SIRUTA \(siruta); contul \(account.name) lucrează pentru SIRUTA \(account.siruta.map(String.init(describing:)) ?? "-") (the plan belongs to another UAT).")
         }
+        try checkRole(change, by: account)
+    }
+
+    /// Checks only that `account`'s role makes `change` (its scope aside).
+    ///
+    /// - Throws: `role-forbidden`, saying who does make it.
+    public static func checkRole(_ change: Change, by account: Account) throws(Rejection) {
         let area = PlanArea.of(change)
         let granted = grants.contains { $0.role == account.role && $0.kinds.contains(change.kind) && $0.areas.contains(area) }
         guard !granted else { return }

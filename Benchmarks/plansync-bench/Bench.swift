@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 import PlansyncClientKit
 import PlansyncCore
 import PlansyncProtocol
@@ -14,13 +15,17 @@ import PlansyncServerKit
 struct Bench {
     static func main() async throws {
         let arguments = CommandLine.arguments.dropFirst()
-        let root = URL(fileURLWithPath: arguments.first ?? FileManager.default.temporaryDirectory.path)
+        let root = URL(fileURLWithPath: arguments.first { $0 != "phases" } ?? FileManager.default.temporaryDirectory.path)
             .appendingPathComponent("plansync-bench-\(ProcessInfo.processInfo.processIdentifier)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }
         print("plansync-bench — data in \(root.path) (on disk, synchronous=FULL)\n")
+        if arguments.contains("phases") {
+            try await Phases.run(root: root)
+            return
+        }
 
-        let directory = try CountyDirectory(url: root.appendingPathComponent("server"))
+        let directory = try CountyDirectory(url: root.appendingPathComponent("server"), logger: quietLogger)
         let gorj = try await directory.open(County(code: 18, name: "GORJ")).store
         let server = try ServerProcess(data: directory.url)
         defer { server.stop() }
@@ -136,6 +141,17 @@ struct Bench {
             renderTimes.append(milliseconds(since: started))
         }
         report("render it as HTML with findings (median of 50)", String(format: "%.2f ms", median(renderTimes)), "", target: "")
+
+        // 7. Where the time of a sync goes, in process.
+        print("")
+        try await Phases.run(root: root)
+    }
+
+    /// The county store's log, warnings only: the figures are the output.
+    static var quietLogger: Logger {
+        var logger = Logger(label: "plansync.bench")
+        logger.logLevel = .warning
+        return logger
     }
 
     static func report(_ what: String, _ value: String, _ detail: String, target: String) {
@@ -179,6 +195,11 @@ struct Device {
     let replica: Replica
     let transport: Transport
     private var random = SeededGenerator(seed: 7)
+
+    init(replica: Replica, transport: Transport) {
+        self.replica = replica
+        self.transport = transport
+    }
 
     static func enroll(_ name: String, county: CountyStore, server: String, root: URL) async throws -> Device {
         let token = try await county.addAccount(name: name, role: .inspector, siruta: Siruta(80980)).enrollmentToken

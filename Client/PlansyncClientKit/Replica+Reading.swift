@@ -112,6 +112,11 @@ extension Replica {
         }
     }
 
+    /// Whether any plan is held (cheap: most replicas never hold one).
+    func holdsAny() throws -> Bool {
+        try queue.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM held_operation)") ?? false }
+    }
+
     /// Plans held at an earlier state because of changes this version cannot apply.
     public func heldPlans() throws -> [HeldPlan] {
         try queue.read { db in try Self.heldPlans(in: db) }

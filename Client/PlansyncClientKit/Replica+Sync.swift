@@ -11,6 +11,8 @@ struct PageResult {
     /// The county holds operations of this device's id that this replica never made: another
     /// computer uses the same identity (a copied data folder, a restored backup).
     var identityInUse = false
+    /// The server's capabilities changed since they were last fetched.
+    var capabilitiesChanged = false
 }
 
 /// The replica's side of a sync: what to push, what the server answered, what to pull.
@@ -107,15 +109,15 @@ extension Replica {
         }
     }
 
-    func cursor() throws -> Int64 {
-        try queue.read { db in Int64(try Self.setting("cursor", in: db) ?? "0") ?? 0 }
-    }
-
     /// The highest counter this replica has used under its identity.
     func lastOwnCounter() throws -> Int64 {
         try queue.read { db in
             try Int64.fetchOne(db, sql: "SELECT max(counter) FROM operation WHERE device = ?", arguments: [try self.settings(in: db).device.rawValue]) ?? 0
         }
+    }
+
+    func cursor() throws -> Int64 {
+        try queue.read { db in Int64(try Self.setting("cursor", in: db) ?? "0") ?? 0 }
     }
 
     /// Applies a page of operations pulled from the server and moves the cursor, in one transaction.
@@ -124,16 +126,24 @@ extension Replica {
     /// this version cannot apply — unreadable, or refused by its rules — is kept verbatim in
     /// `held_operation` and holds its plan back; other plans go on. An empty page that does not
     /// move the cursor writes nothing (no fsync for a sync with nothing new).
-    func integrate(_ page: PullResponse, receivedAt local: Int64? = nil) throws -> PageResult {
+    func integrate(_ page: PullResponse, receivedAt local: Int64? = nil, device: DeviceID) throws -> PageResult {
         var result = PageResult()
-        result.identityInUse = try page.lastOwnCounter > lastOwnCounter()
-        if page.operations.isEmpty, page.unreadable.isEmpty, try cursor() == page.next { return result }
+        let (cursor, lastOwn, tag) = try queue.read { db in
+            (Int64(try Self.setting("cursor", in: db) ?? "0") ?? 0,
+             try Int64.fetchOne(db, sql: "SELECT max(counter) FROM operation WHERE device = ?", arguments: [device.rawValue]) ?? 0,
+             try Self.setting("capabilities_tag", in: db))
+        }
+        result.identityInUse = page.lastOwnCounter > lastOwn
+        result.capabilitiesChanged = page.capabilities.map { $0 != tag } ?? false
+        if page.operations.isEmpty, page.unreadable.isEmpty, cursor == page.next { return result }
         try queue.write { db in
             var plans: [PlanID: PlanDocument] = [:]
             var clock = try Self.clock(in: db)
-            let known = try db.cachedStatement(sql: """
-                SELECT 1 FROM operation WHERE device = ?1 AND counter = ?2 UNION ALL SELECT 1 FROM held_operation WHERE device = ?1 AND counter = ?2
-                """)
+            // Plans held back, read once a page (usually none).
+            var held = Set(try String.fetchAll(db, sql: "SELECT DISTINCT plan FROM held_operation").map(PlanID.init(rawValue:)))
+            let known = try db.cachedStatement(sql: held.isEmpty
+                ? "SELECT 1 FROM operation WHERE device = ?1 AND counter = ?2"
+                : "SELECT 1 FROM operation WHERE device = ?1 AND counter = ?2 UNION ALL SELECT 1 FROM held_operation WHERE device = ?1 AND counter = ?2")
             let insert = try db.cachedStatement(sql: """
                 INSERT INTO operation (device, counter, plan, body, state, seq, recorded_at) VALUES (?, ?, ?, ?, 'accepted', ?, ?)
                 """)
@@ -146,11 +156,12 @@ extension Replica {
                     try Self.hold(item.id, plan: item.plan, seq: item.seq, kind: item.kind, body: item.body,
                                   reason: "it is a change of a later version of plansync (\(item.reason))", in: db)
                     result.newlyHeld.insert(item.plan)
+                    held.insert(item.plan)
                 case .readable(let item):
                     let operation = item.operation
                     let key: StatementArguments = [operation.id.device.rawValue, operation.id.counter]
                     guard try Bool.fetchOne(known, arguments: key) == nil else { continue }
-                    if try Self.holdingReason(of: operation.plan, in: db) != nil {
+                    if held.contains(operation.plan) {
                         // Behind a change it cannot apply: kept in the log, applied once updated.
                         try insert.execute(arguments: key + [operation.plan.rawValue, operation.canonicalJSON, item.seq, now])
                         continue
@@ -169,6 +180,7 @@ extension Replica {
                         try Self.hold(operation.id, plan: operation.plan, seq: item.seq, kind: operation.change.kind.rawValue,
                                       body: operation.canonicalJSON, reason: "this version's rules refuse it: \(rejection.message)", in: db)
                         result.newlyHeld.insert(operation.plan)
+                        held.insert(operation.plan)
                         continue
                     }
                     if plan == nil {

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import PlansyncCore
 import PlansyncProtocol
+import Synchronization
 
 /// What this computer knows about its enrollment.
 public struct ReplicaSettings: Codable, Sendable, Equatable {
@@ -85,6 +86,9 @@ public final class Replica: Sendable {
     /// The replica's file, named in every message about it.
     public let path: String
     let rules = OperationRules()
+    /// The enrollment as last read, with the text it was read from: decoded again only when the
+    /// text changes (a sync reads it often, and changes it rarely).
+    private let enrollment = Mutex<(text: String, settings: ReplicaSettings)?>(nil)
 
     /// Opens the replica at `path`, creating it if there is no file yet.
     ///
@@ -212,8 +216,11 @@ public final class Replica: Sendable {
 
     func settings(in db: Database) throws -> ReplicaSettings {
         guard let text = try Self.setting("settings", in: db) else { throw ClientError.notInitialized }
+        if let known = enrollment.withLock({ $0 }), known.text == text { return known.settings }
         do {
-            return try WireJSON.decode(ReplicaSettings.self, from: Data(text.utf8))
+            let settings = try WireJSON.decode(ReplicaSettings.self, from: Data(text.utf8))
+            enrollment.withLock { $0 = (text, settings) }
+            return settings
         } catch {
             throw ClientError("The enrollment recorded in \(path) cannot be read (\(error)). Nothing was changed. Restore the file from a backup, or ask the county for a new token and enroll a new data folder.")
         }
@@ -246,9 +253,15 @@ public final class Replica: Sendable {
         try setting("capabilities", in: db).flatMap { try? WireJSON.decode(Capabilities.self, from: Data($0.utf8)) }
     }
 
+    /// Records what the county's server accepts, with its tag (compared at every pull, cheaply).
     public func store(_ capabilities: Capabilities) throws {
-        try queue.write { db in try Self.setSetting("capabilities", String(decoding: try WireJSON.encode(capabilities), as: UTF8.self), in: db) }
+        try queue.write { db in
+            try Self.setSetting("capabilities", String(decoding: try WireJSON.encode(capabilities), as: UTF8.self), in: db)
+            try Self.setSetting("capabilities_tag", capabilities.tag, in: db)
+        }
     }
+
+
 
     static func setting(_ key: String, in db: Database) throws -> String? {
         try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [key])

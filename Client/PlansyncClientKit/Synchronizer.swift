@@ -66,18 +66,21 @@ public struct Synchronizer: Sendable {
         let started = ContinuousClock.now
         let (sentBefore, receivedBefore) = (transport.bytesSent, transport.bytesReceived)
         var report = SyncReport()
-        if try !replica.settings().accountConfirmed {
+        var settings = try replica.settings()
+        if !settings.accountConfirmed {
             try replica.confirm(try await transport.me())
         }
-        report.released = try replica.releaseHeld()
+        var holding = try replica.holdsAny()
+        if holding { report.released = try replica.releaseHeld() }
         var recovered = 0
-        while try await !pushAndPull(into: &report, progress: progress) {
+        while try await !pushAndPull(as: settings.device, into: &report, holding: &holding, progress: progress) {
+            settings = try replica.settings()
             recovered += 1
             guard recovered < Self.recoveries else {
                 throw ClientError("The sync had to recover \(recovered) times in a row; stopped to let you look. Nothing was lost; run `plansync sync` again.")
             }
         }
-        report.held = try replica.heldPlans()
+        if holding { report.held = try replica.heldPlans() }
         try replica.markSynced()
         report.bytesSent = transport.bytesSent - sentBefore
         report.bytesReceived = transport.bytesReceived - receivedBefore
@@ -87,7 +90,8 @@ public struct Synchronizer: Sendable {
 
     /// One pass: every pending batch, then every page. Returns `false` when it stopped to recover
     /// (the caller runs it again), `true` when it went through.
-    private func pushAndPull(into report: inout SyncReport, progress: @Sendable (SyncProgress) -> Void) async throws -> Bool {
+    private func pushAndPull(as device: DeviceID, into report: inout SyncReport, holding: inout Bool,
+                             progress: @Sendable (SyncProgress) -> Void) async throws -> Bool {
         while true {
             let batch = try replica.pendingBatch(limit: batchSize)
             if batch.count == 0 { break }
@@ -116,16 +120,15 @@ public struct Synchronizer: Sendable {
         var cursor = try replica.cursor()
         while true {
             let page = try await transport.pull(after: cursor, limit: pageSize)
-            let result = try replica.integrate(page, receivedAt: clock.nowMillis())
+            let result = try replica.integrate(page, receivedAt: clock.nowMillis(), device: device)
             if result.identityInUse {
                 try await takeOwnIdentity(into: &report)
                 return false
             }
             report.pulled += result.applied
+            holding = holding || !result.newlyHeld.isEmpty
             if !page.operations.isEmpty { progress(.pulled(done: report.pulled)) }
-            if let tag = page.capabilities, try replica.serverCapabilities()?.tag != tag {
-                try replica.store(try await transport.capabilities())
-            }
+            if result.capabilitiesChanged { try replica.store(try await transport.capabilities()) }
             cursor = page.next
             if !page.more { break }
         }

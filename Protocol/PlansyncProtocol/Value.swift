@@ -37,15 +37,27 @@ public enum Value: Hashable, Sendable {
 }
 
 extension Value {
-    /// The value as JSON; object members in canonical order.
+    /// The value as JSON.
     public var json: JSONValue {
+        var tree = JSONTree()
+        write(to: &tree)
+        return tree.value
+    }
+
+    /// The one mapping to JSON; an object's members in canonical order.
+    public func write<Sink: JSONSink>(to sink: inout Sink) {
         switch self {
-        case .null: .null
-        case .bool(let flag): .bool(flag)
-        case .integer(let number): .integer(number)
-        case .text(let text): .string(text)
+        case .null: sink.null()
+        case .bool(let flag): sink.bool(flag)
+        case .integer(let number): sink.integer(number)
+        case .text(let text): sink.string(text)
         case .object(let members):
-            .object(JSONObject(members.sorted { canonicalOrder($0.key, $1.key) }.map { ($0.key, $0.value.json) }))
+            sink.openObject()
+            for name in members.keys.sorted(by: canonicalOrder) {
+                sink.key(name)
+                members[name]!.write(to: &sink)
+            }
+            sink.closeObject()
         }
     }
 

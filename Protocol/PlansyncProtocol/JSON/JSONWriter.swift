@@ -1,27 +1,119 @@
 import Foundation
 
-/// Writes a ``JSONValue`` as bytes, in one of two layouts.
+/// Writes JSON as bytes, in one of two layouts.
 ///
 /// - ``canonical(_:)`` is the form that is stored, sent, compared and hashed: the same value
 ///   always gives the same bytes (see `Protocol/CANONICAL.md`). It is the same text as
 ///   `JSONEncoder` with `.sortedKeys` and `.withoutEscapingSlashes` for keys of ASCII letters,
-///   which a test holds it to, and about ten times faster: the server encodes every operation it
-///   accepts, a replica every operation it records.
+///   which a test holds it to. An operation is written straight to bytes through ``JSONSink``,
+///   without building a tree: the server encodes every operation it accepts, a replica every
+///   operation it records or pulls.
 /// - ``pretty(_:)`` is for documents people read and diff, such as an exported plan: members in
 ///   the order given, two-space indent, `": "`, one member per line, a newline at the end.
 public enum JSONWriter {
     public static func canonical(_ value: JSONValue) -> Data {
-        var out = ByteSink()
-        out.canonical(value)
-        return Data(out.bytes)
+        var out = CanonicalBytes()
+        value.write(to: &out)
+        return out.data
+    }
+
+    /// The canonical bytes of whatever `write` writes (its objects' members in canonical order).
+    public static func canonical(_ write: (inout CanonicalBytes) -> Void) -> Data {
+        var out = CanonicalBytes()
+        write(&out)
+        return out.data
     }
 
     public static func pretty(_ value: JSONValue) -> Data {
-        var out = ByteSink()
+        var out = CanonicalBytes()
         out.pretty(value, indent: 0)
         out.bytes.append(0x0A)
-        return Data(out.bytes)
+        return out.data
     }
+}
+
+/// Where a mapping writes JSON, token by token: canonical bytes (``CanonicalBytes``) or a tree
+/// (``JSONTree``). One mapping per message type serves both. A mapping writes an object's
+/// members in canonical order (by the UTF-8 bytes of their names).
+public protocol JSONSink {
+    mutating func openObject()
+    mutating func key(_ name: String)
+    mutating func closeObject()
+    mutating func openArray()
+    mutating func closeArray()
+    mutating func string(_ text: String)
+    mutating func integer(_ number: Int64)
+    mutating func bool(_ flag: Bool)
+    mutating func null()
+}
+
+extension JSONValue {
+    /// Writes the value; an object's members sorted into canonical order.
+    public func write<Sink: JSONSink>(to sink: inout Sink) {
+        switch self {
+        case .null: sink.null()
+        case .bool(let flag): sink.bool(flag)
+        case .integer(let number): sink.integer(number)
+        case .string(let text): sink.string(text)
+        case .array(let items):
+            sink.openArray()
+            for item in items { item.write(to: &sink) }
+            sink.closeArray()
+        case .object(let object):
+            sink.openObject()
+            var members = object.members
+            if zip(members, members.dropFirst()).contains(where: { !canonicalOrder($0.key, $1.key) }) {
+                members.sort { canonicalOrder($0.key, $1.key) }
+            }
+            for member in members {
+                sink.key(member.key)
+                member.value.write(to: &sink)
+            }
+            sink.closeObject()
+        }
+    }
+}
+
+/// Builds a ``JSONValue`` from what a mapping writes.
+public struct JSONTree: JSONSink {
+    private enum Frame {
+        case object(JSONObject, key: String)
+        case array([JSONValue])
+    }
+
+    private var stack: [Frame] = []
+    /// The value written, once its last container is closed.
+    public private(set) var value: JSONValue = .null
+
+    public init() {}
+
+    private mutating func put(_ item: JSONValue) {
+        switch stack.popLast() {
+        case nil: value = item
+        case .object(var object, let key)?:
+            object.append(key, item)
+            stack.append(.object(object, key: ""))
+        case .array(var items)?:
+            items.append(item)
+            stack.append(.array(items))
+        }
+    }
+
+    public mutating func openObject() { stack.append(.object(JSONObject(members: []), key: "")) }
+    public mutating func key(_ name: String) {
+        if case .object(let object, _)? = stack.popLast() { stack.append(.object(object, key: name)) }
+    }
+    public mutating func closeObject() {
+        if case .object(let object, _)? = stack.popLast() { put(.object(object)) }
+    }
+    public mutating func openArray() { stack.append(.array([])) }
+    public mutating func closeArray() {
+        if case .array(let items)? = stack.popLast() { put(.array(items)) }
+    }
+    public mutating func string(_ text: String) { put(.string(text)) }
+    public mutating func integer(_ number: Int64) { put(.integer(number)) }
+    public mutating func bool(_ flag: Bool) { put(.bool(flag)) }
+    public mutating func null() { put(.null) }
 }
 
 /// Whether `a` sorts before `b` in the canonical encoding: by the UTF-8 bytes of the keys.
@@ -30,41 +122,35 @@ func canonicalOrder(_ a: String, _ b: String) -> Bool {
     a.utf8.lexicographicallyPrecedes(b.utf8)
 }
 
-/// Appends JSON tokens to a byte array (appending single bytes to `Data` is slow).
-private struct ByteSink {
+/// JSON tokens appended to a byte array in the canonical layout (appending single bytes to
+/// `Data` is slow).
+public struct CanonicalBytes: JSONSink {
     var bytes: [UInt8] = []
+    /// A value was just written: the next one needs a comma before it.
+    private var afterValue = false
 
     init() { bytes.reserveCapacity(192) }
 
-    mutating func canonical(_ value: JSONValue) {
-        switch value {
-        case .null: raw("null")
-        case .bool(let flag): raw(flag ? "true" : "false")
-        case .integer(let number): raw(String(number))
-        case .string(let text): string(text)
-        case .array(let items):
-            bytes.append(UInt8(ascii: "["))
-            for (index, item) in items.enumerated() {
-                if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                canonical(item)
-            }
-            bytes.append(UInt8(ascii: "]"))
-        case .object(let object):
-            bytes.append(UInt8(ascii: "{"))
-            // Mappings build their members already sorted; only other objects pay for sorting.
-            var members = object.members
-            if zip(members, members.dropFirst()).contains(where: { !canonicalOrder($0.key, $1.key) }) {
-                members.sort { canonicalOrder($0.key, $1.key) }
-            }
-            for (index, member) in members.enumerated() {
-                if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                string(member.key)
-                bytes.append(UInt8(ascii: ":"))
-                canonical(member.value)
-            }
-            bytes.append(UInt8(ascii: "}"))
-        }
+    var data: Data { Data(bytes) }
+
+    private mutating func separate() {
+        if afterValue { bytes.append(UInt8(ascii: ",")) }
     }
+
+    public mutating func openObject() { separate(); bytes.append(UInt8(ascii: "{")); afterValue = false }
+    public mutating func key(_ name: String) {
+        separate()
+        quoted(name)
+        bytes.append(UInt8(ascii: ":"))
+        afterValue = false
+    }
+    public mutating func closeObject() { bytes.append(UInt8(ascii: "}")); afterValue = true }
+    public mutating func openArray() { separate(); bytes.append(UInt8(ascii: "[")); afterValue = false }
+    public mutating func closeArray() { bytes.append(UInt8(ascii: "]")); afterValue = true }
+    public mutating func string(_ text: String) { separate(); quoted(text); afterValue = true }
+    public mutating func integer(_ number: Int64) { separate(); raw(String(number)); afterValue = true }
+    public mutating func bool(_ flag: Bool) { separate(); raw(flag ? "true" : "false"); afterValue = true }
+    public mutating func null() { separate(); raw("null"); afterValue = true }
 
     mutating func pretty(_ value: JSONValue, indent: Int) {
         switch value {
@@ -79,13 +165,14 @@ private struct ByteSink {
             raw("{")
             for (index, member) in object.members.enumerated() {
                 raw((index == 0 ? "" : ",") + "\n" + String(repeating: "  ", count: indent + 1))
-                string(member.key)
+                quoted(member.key)
                 raw(": ")
                 pretty(member.value, indent: indent + 1)
             }
             raw("\n" + String(repeating: "  ", count: indent) + "}")
         default:
-            canonical(value)
+            afterValue = false  // the pretty layout writes its own separators
+            value.write(to: &self)
         }
     }
 
@@ -93,7 +180,7 @@ private struct ByteSink {
         bytes.append(contentsOf: text.utf8)
     }
 
-    mutating func string(_ text: String) {
+    private mutating func quoted(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { utf8 in

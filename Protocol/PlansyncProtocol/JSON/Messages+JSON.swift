@@ -94,13 +94,25 @@ extension PushResponse {
 
     /// The answer's bytes: one outcome per pushed operation, so also on the hot path.
     public var canonicalJSON: Data {
-        JSONWriter.canonical(.object(["outcomes": .array(outcomes.map { outcome in
-            var members: [(String, JSONValue)] = [("id", .string(outcome.id.description))]
-            if let rejection = outcome.rejection {
-                members.append(("rejection", .object(["code": .string(rejection.code), "message": .string(rejection.message)])))
+        JSONWriter.canonical { sink in
+            sink.openObject()
+            sink.key("outcomes")
+            sink.openArray()
+            for outcome in outcomes {
+                sink.openObject()
+                sink.key("id"); sink.string(outcome.id.description)
+                if let rejection = outcome.rejection {
+                    sink.key("rejection")
+                    sink.openObject()
+                    sink.key("code"); sink.string(rejection.code)
+                    sink.key("message"); sink.string(rejection.message)
+                    sink.closeObject()
+                }
+                if let seq = outcome.seq { sink.key("seq"); sink.integer(seq) }
+                sink.closeObject()
             }
-            if let seq = outcome.seq { members.append(("seq", .integer(seq))) }
-            return .object(JSONObject(members))
-        })]))
+            sink.closeArray()
+            sink.closeObject()
+        }
     }
 }

@@ -3,39 +3,71 @@ import Foundation
 /// The one mapping between an operation and JSON, both ways. Push and pull bodies, the stored
 /// history, `Codable` and the canonical bytes that are hashed all go through it.
 extension PlanOperation {
-    /// The operation as JSON. Members are listed in canonical (sorted) order.
+    /// The operation as JSON.
     public var json: JSONValue {
-        var members: [(String, JSONValue)] = [("by", .string(author))]
-        func add(_ key: String, _ value: JSONValue) { members.append((key, value)) }
+        var tree = JSONTree()
+        write(to: &tree)
+        return tree.value
+    }
+
+    /// The one mapping to JSON: writes the operation's members in canonical (sorted) order.
+    public func write<Sink: JSONSink>(to sink: inout Sink) {
         func ids(_ key: String, _ ids: [OpID]) {
-            if !ids.isEmpty { add(key, .array(ids.map { .string($0.description) })) }
+            guard !ids.isEmpty else { return }
+            sink.key(key)
+            sink.openArray()
+            for id in ids { sink.string(id.description) }
+            sink.closeArray()
         }
+        func head(field: String? = nil) {
+            sink.key("by"); sink.string(author)
+            if let field { sink.key("field"); sink.string(field) }
+            sink.key("hlc"); sink.integer(hlc.rawValue)
+            sink.key("id"); sink.string(id.description)
+            sink.key("op"); sink.string(change.kind.rawValue)
+        }
+        sink.openObject()
         switch change {
         case .createPlan(let siruta, let year, let template):
-            add("hlc", .integer(hlc.rawValue)); add("id", .string(id.description)); add("op", .string(change.kind.rawValue))
-            add("plan", .string(plan.rawValue)); add("siruta", .integer(Int64(siruta.rawValue)))
-            if let template { add("template", .string(template)) }
-            add("year", .integer(Int64(year)))
+            head()
+            sink.key("plan"); sink.string(plan.rawValue)
+            sink.key("siruta"); sink.integer(Int64(siruta.rawValue))
+            if let template { sink.key("template"); sink.string(template) }
+            sink.key("year"); sink.integer(Int64(year))
         case .setField(let path, let value, let supersedes):
-            add("hlc", .integer(hlc.rawValue)); add("id", .string(id.description)); add("op", .string(change.kind.rawValue))
-            ids("over", supersedes); add("path", .string(path)); add("plan", .string(plan.rawValue)); add("value", value.json)
+            head()
+            ids("over", supersedes)
+            sink.key("path"); sink.string(path)
+            sink.key("plan"); sink.string(plan.rawValue)
+            sink.key("value"); value.write(to: &sink)
         case .insertRow(let table, let position, let fields):
-            add("hlc", .integer(hlc.rawValue)); add("id", .string(id.description)); add("op", .string(change.kind.rawValue))
-            add("plan", .string(plan.rawValue)); add("pos", .string(position)); add("table", .string(table))
-            if !fields.isEmpty { add("values", Value.object(fields).json) }
+            head()
+            sink.key("plan"); sink.string(plan.rawValue)
+            sink.key("pos"); sink.string(position)
+            sink.key("table"); sink.string(table)
+            if !fields.isEmpty { sink.key("values"); Value.object(fields).write(to: &sink) }
         case .setRowField(let table, let row, let field, let value, let supersedes):
-            add("field", .string(field)); add("hlc", .integer(hlc.rawValue)); add("id", .string(id.description))
-            add("op", .string(change.kind.rawValue)); ids("over", supersedes); add("plan", .string(plan.rawValue))
-            add("row", .string(row.description)); add("table", .string(table)); add("value", value.json)
+            head(field: field)
+            ids("over", supersedes)
+            sink.key("plan"); sink.string(plan.rawValue)
+            sink.key("row"); sink.string(row.description)
+            sink.key("table"); sink.string(table)
+            sink.key("value"); value.write(to: &sink)
         case .removeRow(let table, let row, let seen):
-            add("hlc", .integer(hlc.rawValue)); add("id", .string(id.description)); add("op", .string(change.kind.rawValue))
-            add("plan", .string(plan.rawValue)); add("row", .string(row.description)); ids("seen", seen); add("table", .string(table))
+            head()
+            sink.key("plan"); sink.string(plan.rawValue)
+            sink.key("row"); sink.string(row.description)
+            ids("seen", seen)
+            sink.key("table"); sink.string(table)
         case .moveRow(let table, let row, let position, let supersedes):
-            add("hlc", .integer(hlc.rawValue)); add("id", .string(id.description)); add("op", .string(change.kind.rawValue))
-            ids("over", supersedes); add("plan", .string(plan.rawValue)); add("pos", .string(position))
-            add("row", .string(row.description)); add("table", .string(table))
+            head()
+            ids("over", supersedes)
+            sink.key("plan"); sink.string(plan.rawValue)
+            sink.key("pos"); sink.string(position)
+            sink.key("row"); sink.string(row.description)
+            sink.key("table"); sink.string(table)
         }
-        return .object(JSONObject(members))
+        sink.closeObject()
     }
 
     /// The members each kind has (besides `by`, `hlc`, `id`, `op`, `plan`).
@@ -88,8 +120,9 @@ extension PlanOperation {
         }
     }
 
-    /// The stored, sent and hashed form: ``json`` in the canonical encoding (`Protocol/CANONICAL.md`).
-    public var canonicalJSON: Data { JSONWriter.canonical(json) }
+    /// The stored, sent and hashed form: the canonical encoding (`Protocol/CANONICAL.md`),
+    /// written straight to bytes.
+    public var canonicalJSON: Data { JSONWriter.canonical { write(to: &$0) } }
 }
 
 extension PlanOperation: Codable {

@@ -156,6 +156,20 @@ extension CountyStore {
 
     // MARK: Devices
 
+    /// Trades a one-time enrollment token, as text, for a device id and credential.
+    public func enroll(token text: String, label: String) async throws -> EnrollResponse {
+        guard let token = Credential(text), token.kind == .enrollment, token.countyCode == county.code else { throw ServerError.unknownEnrollment() }
+        return try await enroll(token: token, label: label)
+    }
+
+    /// The device and account a device credential opens.
+    public func session(credential text: String) async throws -> Session {
+        guard let credential = Credential(text), case .device(let session) = try await authenticate(credential) else {
+            throw ServerError.unknownCredential
+        }
+        return session
+    }
+
     /// Trades a one-time enrollment token for a device id and credential, for the token's account.
     func enroll(token: Credential, label: String) async throws -> EnrollResponse {
         let label = try Self.checkedName(label, what: "The device's label")

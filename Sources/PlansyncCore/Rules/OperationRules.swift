@@ -21,8 +21,8 @@ public struct OperationRules: Sendable {
     public func referencesToLookUp(_ operation: PlanOperation, in plan: PlanDocument?) -> [OpID] {
         // A list over the bound is refused without looking anything up.
         guard operation.change.references.count <= referenceBound(operation.change) else { return [] }
-        let visible = plan.map { Self.visibleReferences(for: operation.change, in: $0) } ?? []
-        return operation.change.references.filter { !visible.contains($0) }
+        guard let plan else { return operation.change.references }
+        return operation.change.references.filter { !Self.shows($0, for: operation.change, in: plan) }
     }
 
     private func referenceBound(_ change: Change) -> Int {
@@ -149,9 +149,7 @@ public struct OperationRules: Sendable {
         guard references.count <= bound else {
             throw Rejection(code: "too-large", message: "Operația numește \(references.count) scrieri văzute; cel mult \(bound) (too many superseded writes).")
         }
-        guard !references.isEmpty else { return }
-        let visible = Self.visibleReferences(for: operation.change, in: plan)
-        for id in references where !visible.contains(id) {
+        for id in references where !Self.shows(id, for: operation.change, in: plan) {
             guard let earlier = history[id], earlier.id == id else {
                 throw Rejection(code: "unknown-reference", message: "Operația spune că a văzut scrierea \(id), pe care serverul județean nu a primit-o înaintea ei (an edit may only replace writes the county accepted before it).")
             }
@@ -161,23 +159,24 @@ public struct OperationRules: Sendable {
         }
     }
 
-    /// The writes on the operation's target that the plan shows now: any of them is a valid
-    /// reference, with no lookup.
-    static func visibleReferences(for change: Change, in plan: PlanDocument) -> Set<OpID> {
+    /// Whether the plan shows `id` now as a write on the change's target: any such write is a valid
+    /// reference, with no lookup. (Checked in place: this runs for every operation pushed.)
+    static func shows(_ id: OpID, for change: Change, in plan: PlanDocument) -> Bool {
+        func inRow(_ table: String, _ rowID: RowID, _ registers: (PlanRow) -> [Register]) -> Bool {
+            guard let row = plan.row(rowID, in: table) else { return false }
+            return row.id == id || row.removals.contains { $0.id == id } || registers(row).contains { $0.heads.contains { $0.id == id } }
+        }
         switch change {
         case .createPlan, .insertRow:
-            return []
+            return false
         case .setField(let path, _, _):
-            return Set(plan.fields[path]?.headIDs ?? [])
-        case .setRowField(let table, let rowID, let field, _, _):
-            guard let row = plan.row(rowID, in: table) else { return [] }
-            return Set((row.fields[field]?.headIDs ?? []) + row.removals.map(\.id) + [row.id])
-        case .moveRow(let table, let rowID, _, _):
-            guard let row = plan.row(rowID, in: table) else { return [] }
-            return Set(row.position.headIDs + row.removals.map(\.id) + [row.id])
-        case .removeRow(let table, let rowID, _):
-            guard let row = plan.row(rowID, in: table) else { return [] }
-            return Set(row.headIDs + row.removals.map(\.id) + [row.id])
+            return plan.fields[path]?.heads.contains { $0.id == id } ?? false
+        case .setRowField(let table, let row, let field, _, _):
+            return inRow(table, row) { row in row.fields[field].map { [$0] } ?? [] }
+        case .moveRow(let table, let row, _, _):
+            return inRow(table, row) { [$0.position] }
+        case .removeRow(let table, let row, _):
+            return inRow(table, row) { Array($0.fields.values) + [$0.position] }
         }
     }
 

@@ -53,6 +53,7 @@ let package = Package(
             dependencies: [
                 "PlansyncServerKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Server/plansync-server"
         ),

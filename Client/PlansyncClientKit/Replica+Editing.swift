@@ -28,7 +28,7 @@ extension Replica {
     ///   - change: what to change, given the plan as it stands now (see ``PlanEditor``).
     @discardableResult
     public func record(on plan: PlanID?, _ change: (PlanDocument?) throws -> Change) throws -> PlanDocument {
-        try queue.write { db in try self.append(on: plan, change, in: db) }
+        try write { db in try self.append(on: plan, change, in: db) }
     }
 
     /// Imports a plan file (`plansync plan import`) as a new plan of this commune: its creation and
@@ -51,7 +51,7 @@ extension Replica {
                 + "Import it with --without-decisions to leave them out; the county reviewer and the UAT secretary record them on their own computers.")
         }
         let content = file.dropping(fields: Set(others))
-        let document = try queue.write { db in
+        let document = try write { db in
             var document = try self.append(on: nil, { _ in content.creation }, in: db)
             for edit in content.edits {
                 document = try self.append(on: document.id, { edit($0!) }, in: db)

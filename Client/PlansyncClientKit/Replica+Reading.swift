@@ -65,11 +65,11 @@ extension Replica {
     }
 
     public func plan(_ id: PlanID) throws -> PlanDocument? {
-        try queue.read { db in try Self.document(id, in: db) }
+        try read { db in try Self.document(id, in: db) }
     }
 
     public func plans() throws -> [PlanDocument] {
-        try queue.read { db in
+        try read { db in
             try Data.fetchAll(db, sql: "SELECT document FROM plan ORDER BY year, id").map { try WireJSON.decode(PlanDocument.self, from: $0) }
         }
     }
@@ -93,7 +93,7 @@ extension Replica {
     /// The people behind the devices this replica has heard of: names are shown from here, never
     /// from what an operation says.
     public func people() throws -> [DeviceID: Account] {
-        try queue.read { db in try Self.people(in: db) }
+        try read { db in try Self.people(in: db) }
     }
 
     static func people(in db: Database) throws -> [DeviceID: Account] {
@@ -103,7 +103,7 @@ extension Replica {
     /// The latest `limit` entries of the change log, oldest first: accepted ones in the county's
     /// order, then this device's pending ones.
     public func log(plan: PlanID? = nil, limit: Int = 100) throws -> [LoggedOperation] {
-        try queue.read { db in
+        try read { db in
             let people = try Self.people(in: db)
             return try LogRecord.fetchAll(db, sql: """
                 SELECT * FROM operation WHERE ?1 IS NULL OR plan = ?1
@@ -114,12 +114,12 @@ extension Replica {
 
     /// Whether any plan is held (cheap: most replicas never hold one).
     func holdsAny() throws -> Bool {
-        try queue.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM held_operation)") ?? false }
+        try read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM held_operation)") ?? false }
     }
 
     /// Plans held at an earlier state because of changes this version cannot apply.
     public func heldPlans() throws -> [HeldPlan] {
-        try queue.read { db in try Self.heldPlans(in: db) }
+        try read { db in try Self.heldPlans(in: db) }
     }
 
     static func heldPlans(in db: Database) throws -> [HeldPlan] {
@@ -139,7 +139,7 @@ extension Replica {
 
     public func status() throws -> ReplicaStatus {
         let conflicts = try conflicts().count
-        return try queue.read { db in
+        return try read { db in
             let settings = try self.settings(in: db)
             return ReplicaStatus(
                 device: settings.device, label: settings.label, account: settings.account, uat: settings.uatName, county: settings.county,
@@ -156,6 +156,6 @@ extension Replica {
     }
 
     public func pendingCount() throws -> Int {
-        try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM operation WHERE state = 'pending'") ?? 0 }
+        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM operation WHERE state = 'pending'") ?? 0 }
     }
 }

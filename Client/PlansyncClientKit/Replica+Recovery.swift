@@ -9,7 +9,11 @@ extension Replica {
     /// Marks accepted the operations the county says it already holds exactly as sent.
     func markKnown(_ outcomes: [PushOutcome]) throws {
         guard !outcomes.isEmpty else { return }
-        try queue.write { db in try Self.markAccepted(outcomes, in: db) }
+        try write { db in
+            let restamped = try Self.takeCountyStamps(outcomes, in: db)
+            try Self.markAccepted(outcomes, in: db)
+            for plan in Set(restamped) { try rebuild(plan, in: db) }
+        }
     }
 
     /// Takes the identity the county gave this copy of the data folder (`POST /v1/fork`): every
@@ -19,8 +23,10 @@ extension Replica {
     /// else's. The old entries are kept in `reissued_operation`.
     ///
     /// - Returns: how many edits moved, and the plans whose id changed (created here offline).
-    func adopt(_ identity: EnrollResponse) throws -> (reissued: Int, renamedPlans: [(from: PlanID, to: PlanID)]) {
-        try queue.write { db in
+    /// Also how a computer whose device was revoked enrolls again for the same person (`server`:
+    /// the address it enrolled at this time).
+    public func adopt(_ identity: EnrollResponse, server: String? = nil) throws -> (reissued: Int, renamedPlans: [(from: PlanID, to: PlanID)]) {
+        try write { db in
             var settings = try self.settings(in: db)
             let old = settings.device
             let pending = try LogRecord.filter(sql: "device = ? AND state = 'pending'", arguments: [old.rawValue])
@@ -46,6 +52,7 @@ extension Replica {
             settings.device = identity.device
             settings.credential = identity.credential
             settings.account = identity.account
+            if let server { settings.server = server }
             try Self.save(settings, in: db)
             try Self.setSetting("cursor", "0", in: db)
             for plan in plans { try rebuild(plan, in: db) }
@@ -59,7 +66,7 @@ extension Replica {
     ///
     /// - Returns: how many edits were stamped again.
     func restamp(countyTime: Int64, answeredAt local: Int64) throws -> Int {
-        try queue.write { db in
+        try write { db in
             let offset = countyTime.addingSaturating(-local)
             try Self.setSetting("county_clock_offset", String(offset), in: db)
             let device = try self.settings(in: db).device
@@ -93,7 +100,7 @@ extension Replica {
         var released: [PlanID] = []
         for held in try heldPlans() {
             do {
-                try queue.write { db in try self.release(held.plan, in: db) }
+                try write { db in try self.release(held.plan, in: db) }
                 released.append(held.plan)
             } catch is HeldStill {
                 continue

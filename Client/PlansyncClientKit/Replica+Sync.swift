@@ -20,7 +20,7 @@ struct PageResult {
 extension Replica {
     /// The oldest unacknowledged operations, as a ready `PushRequest` body (stored bytes, not re-encoded).
     func pendingBatch(limit: Int) throws -> (count: Int, body: Data) {
-        try queue.read { db in
+        try read { db in
             let bodies = try Data.fetchAll(db, sql: "SELECT body FROM operation WHERE state = 'pending' ORDER BY counter LIMIT ?",
                                            arguments: [limit])
             var json = Data(#"{"operations":["#.utf8)
@@ -36,9 +36,9 @@ extension Replica {
     /// Records the server's answer to a push: accepted operations get their sequence number,
     /// rejected ones are set aside with the reason and their plans rebuilt without them.
     func acknowledge(_ response: PushResponse) throws -> [LoggedOperation] {
-        try queue.write { db in
+        try write { db in
             var rejected: [LoggedOperation] = []
-            var plansToRebuild: Set<String> = []
+            var plansToRebuild = Set(try Self.takeCountyStamps(response.outcomes, in: db).map(\.rawValue))
             try Self.markAccepted(response.outcomes, in: db)
             for outcome in response.outcomes {
                 let key: StatementArguments = [outcome.id.device.rawValue, outcome.id.counter]
@@ -72,6 +72,26 @@ extension Replica {
         for run in acceptedRuns(outcomes) {
             try accept.execute(arguments: [run.seq, run.counters.lowerBound, run.device.rawValue, run.counters.lowerBound, run.counters.upperBound])
         }
+    }
+
+    /// Takes the county's stamp for the edits it holds with another one (``PushOutcome/hlc``):
+    /// the same edit, stamped again on another copy of this data folder.
+    ///
+    /// - Returns: the plans whose edits changed stamp (to rebuild).
+    static func takeCountyStamps(_ outcomes: [PushOutcome], in db: Database) throws -> [PlanID] {
+        var plans: [PlanID] = []
+        for outcome in outcomes {
+            guard let stamp = outcome.hlc,
+                  var entry = try LogRecord.fetchOne(db, key: ["device": outcome.id.device.rawValue, "counter": outcome.id.counter]),
+                  entry.state == "pending"
+            else { continue }
+            var operation = try entry.operation
+            operation.hlc = stamp
+            entry.body = operation.canonicalJSON
+            try entry.update(db, columns: ["body"])
+            plans.append(operation.plan)
+        }
+        return plans
     }
 
     /// Accepted outcomes grouped into runs where counter and sequence number both grow by one.
@@ -111,13 +131,13 @@ extension Replica {
 
     /// The highest counter this replica has used under its identity.
     func lastOwnCounter() throws -> Int64 {
-        try queue.read { db in
+        try read { db in
             try Int64.fetchOne(db, sql: "SELECT max(counter) FROM operation WHERE device = ?", arguments: [try self.settings(in: db).device.rawValue]) ?? 0
         }
     }
 
     func cursor() throws -> Int64 {
-        try queue.read { db in Int64(try Self.setting("cursor", in: db) ?? "0") ?? 0 }
+        try read { db in Int64(try Self.setting("cursor", in: db) ?? "0") ?? 0 }
     }
 
     /// Applies a page of operations pulled from the server and moves the cursor, in one transaction.
@@ -128,7 +148,7 @@ extension Replica {
     /// move the cursor writes nothing (no fsync for a sync with nothing new).
     func integrate(_ page: PullResponse, receivedAt local: Int64? = nil, device: DeviceID) throws -> PageResult {
         var result = PageResult()
-        let (cursor, lastOwn, tag) = try queue.read { db in
+        let (cursor, lastOwn, tag) = try read { db in
             (Int64(try Self.setting("cursor", in: db) ?? "0") ?? 0,
              try Int64.fetchOne(db, sql: "SELECT max(counter) FROM operation WHERE device = ?", arguments: [device.rawValue]) ?? 0,
              try Self.setting("capabilities_tag", in: db))
@@ -136,9 +156,12 @@ extension Replica {
         result.identityInUse = page.lastOwnCounter > lastOwn
         result.capabilitiesChanged = page.capabilities.map { $0 != tag } ?? false
         if page.operations.isEmpty, page.unreadable.isEmpty, cursor == page.next { return result }
-        try queue.write { db in
+        try write { db in
             var plans: [PlanID: PlanDocument] = [:]
             var clock = try Self.clock(in: db)
+            // The county-corrected clock when this computer's is far off, so pulling does not
+            // drag the stamps of the next edits back to this computer's wrong date.
+            let now = try stampingNow(in: db)
             // Plans held back, read once a page (usually none).
             var held = Set(try String.fetchAll(db, sql: "SELECT DISTINCT plan FROM held_operation").map(PlanID.init(rawValue:)))
             let known = try db.cachedStatement(sql: held.isEmpty
@@ -147,14 +170,16 @@ extension Replica {
             let insert = try db.cachedStatement(sql: """
                 INSERT INTO operation (device, counter, plan, body, state, seq, recorded_at) VALUES (?, ?, ?, ?, 'accepted', ?, ?)
                 """)
-            let now = Self.now()
+            let recordedAt = Self.now()
             for person in page.people { try PersonRecord(person).save(db) }
             for entry in Self.inOrder(page) {
                 switch entry {
                 case .unreadable(let item):
                     guard try Bool.fetchOne(known, arguments: [item.id.device.rawValue, item.id.counter]) == nil else { continue }
+                    let why = item.kind.flatMap { OperationKind(rawValue: $0) == nil ? "a kind of change ('\($0)')" : nil }
+                        ?? "a part of a change"
                     try Self.hold(item.id, plan: item.plan, seq: item.seq, kind: item.kind, body: item.body,
-                                  reason: "it is a change of a later version of plansync (\(item.reason))", in: db)
+                                  reason: "it holds \(why) that only a later version of plansync reads", in: db)
                     result.newlyHeld.insert(item.plan)
                     held.insert(item.plan)
                 case .readable(let item):
@@ -163,7 +188,7 @@ extension Replica {
                     guard try Bool.fetchOne(known, arguments: key) == nil else { continue }
                     if held.contains(operation.plan) {
                         // Behind a change it cannot apply: kept in the log, applied once updated.
-                        try insert.execute(arguments: key + [operation.plan.rawValue, operation.canonicalJSON, item.seq, now])
+                        try insert.execute(arguments: key + [operation.plan.rawValue, operation.canonicalJSON, item.seq, recordedAt])
                         continue
                     }
                     if plans[operation.plan] == nil, let stored = try Self.document(operation.plan, in: db) {
@@ -188,8 +213,8 @@ extension Replica {
                     } else {
                         plans[operation.plan]!.apply(operation)
                     }
-                    try insert.execute(arguments: key + [operation.plan.rawValue, operation.canonicalJSON, item.seq, now])
-                    clock = clock.receive(operation.hlc, now: self.clock.nowMillis())
+                    try insert.execute(arguments: key + [operation.plan.rawValue, operation.canonicalJSON, item.seq, recordedAt])
+                    clock = clock.receive(operation.hlc, now: now)
                     result.applied += 1
                 }
             }
@@ -231,7 +256,7 @@ extension Replica {
     /// Records when the last sync finished. Written without waiting for the disk: losing this
     /// time in a power cut is harmless, and an fsync here would double the cost of an empty sync.
     func markSynced() throws {
-        try queue.writeWithoutTransaction { db in
+        try writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
             try Self.setSetting("last_sync_at", Self.now(), in: db)

@@ -193,10 +193,32 @@ public final class Replica: Sendable {
         return migrator
     }
 
+    // MARK: Reaching the file
+
+    /// Reads in one transaction; a failure of the file or of data in it is said naming the file.
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try queue.read(body) } catch { throw ReplicaFile.explain(error, path: path) }
+    }
+
+    /// Writes in one transaction, durably; failures as for ``read(_:)``.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try queue.write(body) } catch { throw ReplicaFile.explain(error, path: path) }
+    }
+
+    func writeWithoutTransaction<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try queue.writeWithoutTransaction(body) } catch { throw ReplicaFile.explain(error, path: path) }
+    }
+
+    /// Fails, naming the file, if the replica cannot be written (checked before spending an
+    /// enrollment token on it).
+    public func checkWritable() throws {
+        try write { db in try Self.setSetting("writable_at", Self.now(), in: db) }
+    }
+
     // MARK: Settings
 
     public func configure(_ settings: ReplicaSettings) throws {
-        try queue.write { db in
+        try write { db in
             if try Self.setting("settings", in: db) != nil {
                 throw ClientError("This computer is already enrolled (device \(try self.settings(in: db).device)). Use another --data folder to enroll again.")
             }
@@ -205,13 +227,13 @@ public final class Replica: Sendable {
     }
 
     public func settings() throws -> ReplicaSettings {
-        try queue.read { db in try self.settings(in: db) }
+        try read { db in try self.settings(in: db) }
     }
 
     /// Whether this replica holds an enrollment, readable or not: a damaged one is still one, and
     /// enrolling again on top of it would spend a token for nothing.
     public func isEnrolled() throws -> Bool {
-        try queue.read { db in try Self.setting("settings", in: db) != nil }
+        try read { db in try Self.setting("settings", in: db) != nil }
     }
 
     func settings(in db: Database) throws -> ReplicaSettings {
@@ -233,7 +255,7 @@ public final class Replica: Sendable {
 
     /// Records what the server says this device is (for replicas enrolled before accounts).
     func confirm(_ enrollment: Enrollment) throws {
-        try queue.write { db in
+        try write { db in
             var settings = try self.settings(in: db)
             guard enrollment.device == settings.device else { return }
             settings.account = enrollment.account
@@ -246,7 +268,7 @@ public final class Replica: Sendable {
 
     /// What the county server accepts, as it last said (`nil` before the first sync).
     public func serverCapabilities() throws -> Capabilities? {
-        try queue.read { db in try Self.capabilities(in: db) }
+        try read { db in try Self.capabilities(in: db) }
     }
 
     static func capabilities(in db: Database) throws -> Capabilities? {
@@ -255,7 +277,7 @@ public final class Replica: Sendable {
 
     /// Records what the county's server accepts, with its tag (compared at every pull, cheaply).
     public func store(_ capabilities: Capabilities) throws {
-        try queue.write { db in
+        try write { db in
             try Self.setSetting("capabilities", String(decoding: try WireJSON.encode(capabilities), as: UTF8.self), in: db)
             try Self.setSetting("capabilities_tag", capabilities.tag, in: db)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PlansyncProtocol
 
 /// The replica's file on disk: refusing to start over on top of one that cannot be read, saying
 /// what went wrong in words a clerk can act on, and keeping the credential in it private.
@@ -18,8 +19,13 @@ enum ReplicaFile {
             """)
     }
 
-    /// Says what an error opening or migrating the replica means, naming the file.
+    /// Says what an error reaching the replica means, naming the file. Errors that are not the
+    /// file's (a refusal, a clerk's mistake) pass through as they are.
     static func explain(_ error: any Error, path: String) -> any Error {
+        if error is DecodingError || error is WireFormatError {
+            return ClientError("Data in \(path) cannot be read: the file is damaged (\(error)). Nothing was changed. Restore it from a backup; "
+                + "edits the county acknowledged are also on the county's server.")
+        }
         guard let error = error as? DatabaseError else { return error }
         let folder = (path as NSString).deletingLastPathComponent
         let why: String

@@ -150,9 +150,19 @@ public struct Synchronizer: Sendable {
     }
 
     static func clockNotice(offset: Int64, restamped: Int) -> String {
-        let hours = Double(offset.magnitude) / 3_600_000
-        let amount = hours >= 48 ? String(format: "%.0f days", hours / 24) : String(format: "%.1f hours", hours)
-        return "This computer's clock is \(amount) \(offset < 0 ? "ahead of" : "behind") the county's: \(restamped) edit(s) were stamped "
+        "This computer's clock is \(describe(clockOffset: offset)) the county's: \(restamped) edit(s) were stamped "
             + "again with the county's time, and new edits use it. Set the date and time of this computer."
+    }
+
+    /// How far a clock is off, in words: "3 days ahead of", "2.5 hours behind".
+    public static func describe(clockOffset offset: Int64) -> String {
+        let minutes = Double(offset.magnitude) / 60_000
+        let amount = switch minutes {
+        case ..<120: String(format: "%.0f minutes", minutes)
+        case ..<(48 * 60): String(format: "%.1f hours", minutes / 60)
+        case ..<(730 * 24 * 60): String(format: "%.0f days", minutes / 1_440)
+        default: String(format: "%.0f years", minutes / 525_960)
+        }
+        return "\(amount) \(offset < 0 ? "ahead of" : "behind")"
     }
 }

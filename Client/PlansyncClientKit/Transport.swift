@@ -91,9 +91,16 @@ public final class Transport: SyncTransport {
         }
     }
 
+    /// The address of an API path below the server address's own path, so a county may put the
+    /// server behind a proxy at `https://cj.example.ro/plansync/`.
+    func url(for path: String) -> URL? {
+        let base = server.absoluteString.hasSuffix("/") ? String(server.absoluteString.dropLast()) : server.absoluteString
+        return URL(string: base + path)
+    }
+
     /// One HTTP exchange; a problem document becomes ``SyncFailure/problem(_:)``.
     func send(_ method: String, _ path: String, body: Data? = nil) async throws -> Data {
-        guard let url = URL(string: path, relativeTo: server) else { throw SyncFailure.unreachable("bad server address \(server)") }
+        guard let url = url(for: path) else { throw SyncFailure.unreachable("bad server address \(server)") }
         var request = URLRequest(url: url)
         request.httpMethod = method
         request.setValue(String(ProtocolVersion.current), forHTTPHeaderField: ProtocolVersion.header)

@@ -30,9 +30,13 @@ struct GlobalOptions: ParsableArguments {
     /// Opens the replica. `PLANSYNC_CLOCK_OFFSET_MS` shifts this computer's clock, to reproduce a
     /// commune PC whose clock is wrong.
     func replica() throws -> Replica {
-        // The folder holds the device's credential: only its owner may read it.
+        // The folder holds the device's credential: only its owner may read it (tightened if it
+        // was made looser by hand).
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            if let mode = try FileManager.default.attributesOfItem(atPath: directory.path)[.posixPermissions] as? Int, mode & 0o077 != 0 {
+                try? FileManager.default.setAttributes([.posixPermissions: mode & 0o700], ofItemAtPath: directory.path)
+            }
         } catch {
             throw ValidationError("Cannot create the data folder \(directory.path): \(error.localizedDescription)")
         }
@@ -40,14 +44,15 @@ struct GlobalOptions: ParsableArguments {
         return try Replica(path: directory.appendingPathComponent("replica.sqlite").path, clock: SystemClock(offsetMillis: offset))
     }
 
+    /// Prints the answer: JSON, or text with other people's control characters made visible.
     func emit<T: Encodable>(_ value: T, text: () -> String) throws {
-        print(json ? try WireJSON.pretty(value) : text())
+        print(json ? try WireJSON.pretty(value) : text().forTerminal)
     }
 
     /// Writes a document to a file, or to standard output without a trailing newline of its own.
     func write(_ text: String, to path: String?) throws {
         guard let path else {
-            FileHandle.standardOutput.write(Data(text.utf8))
+            FileHandle.standardOutput.write(Data(text.forTerminal.utf8))
             return
         }
         do { try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
@@ -106,19 +111,39 @@ struct Init: AsyncParsableCommand {
     func run() async throws {
         let token = try readToken()
         let replica = try options.replica()
-        if try replica.isEnrolled() {
-            let enrolled = try replica.settings()  // a damaged enrollment says so here, naming the file
-            throw ClientError("This computer is already enrolled (device \(enrolled.device) of \(enrolled.account.name)). Use another --data folder to enroll again; the token was not used.")
-        }
+        try replica.checkWritable()  // before the token is spent
+        let revoked = try await revokedEnrollment(of: replica)
         let transport = Transport(server: URL(string: server)!, credential: nil)
-        let answer = try await transport.enroll(EnrollRequest(token: token, label: label))
-        try replica.configure(ReplicaSettings(server: server, enrollment: answer, label: label))
+        let answer = try await transport.enroll(EnrollRequest(token: token, label: label, replaces: revoked?.device))
+        var moved = 0
+        if revoked != nil {
+            moved = try replica.adopt(answer, server: server).reissued
+        } else {
+            try replica.configure(ReplicaSettings(server: server, enrollment: answer, label: label))
+        }
         if let capabilities = try? await transport.capabilities() { try replica.store(capabilities) }
         try options.emit(answer.redacted) {
-            "Enrolled this computer as device \(answer.device) of \(answer.account.name), \(answer.account.role.label) "
+            "Enrolled this computer \(revoked == nil ? "" : "again ")as device \(answer.device) of \(answer.account.name), \(answer.account.role.label) "
                 + "(\(answer.uatName.map { "\($0), SIRUTA \(answer.siruta.map(String.init(describing:)) ?? "")" } ?? "all UATs"), \(answer.county)). "
                 + "Every edit made here is recorded as theirs."
+                + (revoked == nil ? "" : " \(moved) edit(s) made here that the county had not acknowledged go out under the new device at the next sync.")
         }
+    }
+
+    /// The enrollment already in this folder, when the county revoked its device: this computer
+    /// may then enroll again, for the same person, keeping its edits. `nil` for a new folder;
+    /// an error for a folder whose device still works (or whose enrollment is damaged).
+    private func revokedEnrollment(of replica: Replica) async throws -> ReplicaSettings? {
+        guard try replica.isEnrolled() else { return nil }
+        let enrolled = try replica.settings()  // a damaged enrollment says so here, naming the file
+        let alreadyEnrolled = ClientError("This computer is already enrolled (device \(enrolled.device) of \(enrolled.account.name)). Use another --data folder to enroll another person; the token was not used.")
+        guard let url = URL(string: enrolled.server) else { throw alreadyEnrolled }
+        do {
+            _ = try await Transport(server: url, credential: enrolled.credential).me()
+        } catch SyncFailure.problem(let problem) where problem.slug == "device-revoked" {
+            return enrolled
+        }
+        throw alreadyEnrolled
     }
 }
 
@@ -187,7 +212,7 @@ struct Status: ParsableCommand {
                 lines.append("held: plan \(held.plan) waits for an update of plansync (\(held.count) change(s): \(held.reason))")
             }
             if let offset = status.clockOffsetMillis, offset.magnitude > 60_000 {
-                lines.append("clock: this computer's is \(offset.magnitude / 60_000) minute(s) \(offset < 0 ? "ahead of" : "behind") the county's; set its date and time")
+                lines.append("clock: this computer's is \(Synchronizer.describe(clockOffset: offset)) the county's; set its date and time")
             }
             return lines.joined(separator: "\n")
         }

@@ -19,9 +19,15 @@ public struct EnrollRequest: Codable, Sendable {
     public var token: String
     /// A label for the device, shown to the county ("laptop inspector").
     public var label: String
-    public init(token: String, label: String) {
+    /// The revoked device this computer was, when enrolling it again: the token must then be for
+    /// the same person (or nothing happens and the token stays unused), and the edits the
+    /// county never acknowledged go out under the new device.
+    public var replaces: DeviceID?
+
+    public init(token: String, label: String, replaces: DeviceID? = nil) {
         self.token = token
         self.label = label
+        self.replaces = replaces
     }
 }
 
@@ -154,6 +160,17 @@ public struct PushOutcome: Codable, Sendable, Equatable {
     public var seq: Int64?
     /// Set when rejected: why, in words a clerk can act on. The operation is set aside.
     public var rejection: Rejection?
+    /// Set when the county holds this very edit with another stamp — it was stamped again on
+    /// another copy of this data folder (a clock far off): the replica takes the county's, so
+    /// the edit is not recorded twice and every replica orders it the same way.
+    public var hlc: HLCTimestamp?
+
+    public init(id: OpID, seq: Int64?, rejection: Rejection?, hlc: HLCTimestamp? = nil) {
+        self.id = id
+        self.seq = seq
+        self.rejection = rejection
+        self.hlc = hlc
+    }
 
     public static func accepted(_ id: OpID, seq: Int64) -> PushOutcome { PushOutcome(id: id, seq: seq, rejection: nil) }
     public static func rejected(_ id: OpID, _ rejection: Rejection) -> PushOutcome { PushOutcome(id: id, seq: nil, rejection: rejection) }

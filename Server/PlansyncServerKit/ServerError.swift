@@ -23,6 +23,10 @@ public struct ServerError: Error, Sendable, CustomStringConvertible {
         ServerError("unreadable-body", status: 400, title: "The request body could not be read",
                     detail: "The body did not arrive whole (\(why)). Nothing was written; send it again.")
     }
+    static func unsupportedEncoding(_ encoding: String) -> ServerError {
+        ServerError("unsupported-encoding", status: 415, title: "Unsupported content encoding",
+                    detail: "The body is sent with Content-Encoding '\(encoding.prefix(40))'; this server reads gzip or no encoding.")
+    }
     static func badParameter(_ detail: String) -> ServerError {
         ServerError("bad-parameter", status: 400, title: "Bad parameter", detail: detail)
     }
@@ -41,10 +45,17 @@ public struct ServerError: Error, Sendable, CustomStringConvertible {
         detail: "The server does not know this credential. Ask the county for a new enrollment token and run `plansync init` again.")
     static let revokedDevice = ServerError(
         "device-revoked", status: 401, title: "Device revoked",
-        detail: "The county revoked this device's access. Ask the county for a new enrollment token.")
+        detail: "The county revoked this device's access. Ask the county for a new enrollment token for your account and run "
+            + "`plansync init --token …` on this computer again: the edits on it are kept and sent.")
     static let accountDisabled = ServerError(
         "account-disabled", status: 401, title: "Account disabled",
-        detail: "The county disabled the account this device works for. Edits made on it stay on this computer; ask the county's administrator.")
+        detail: "The county disabled the account this device works for. Edits made on it stay on this computer; ask the county's "
+            + "administrator to enable the account again (`plansync-server user enable`).")
+    static func enrollmentMismatch(_ replaced: DeviceID) -> ServerError {
+        ServerError("enrollment-mismatch", status: 409, title: "Token for another person",
+                    detail: "This computer was device \(replaced), revoked; the token is not for the same person, or the device was not revoked. "
+                        + "The token was not used. Ask the county for a token for the person whose edits are on this computer.")
+    }
     static func unknownEnrollment() -> ServerError {
         ServerError("enrollment-invalid", status: 401, title: "Invalid enrollment token",
                     detail: "The county does not know this enrollment token. Check it was copied whole.")

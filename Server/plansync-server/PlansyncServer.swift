@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NIOCore
 import PlansyncCore
 import PlansyncProtocol
 import PlansyncServerKit
@@ -38,8 +39,9 @@ struct ServerOptions: ParsableArguments {
         return try CountyDirectory(url: URL(fileURLWithPath: path), registry: registry, nomenclator: services, logger: logger)
     }
 
+    /// Prints the answer: JSON, or text with other people's control characters made visible.
     func emit<T: Encodable>(_ value: T, text: () -> String) throws {
-        print(json ? try WireJSON.pretty(value) : text())
+        print(json ? try WireJSON.pretty(value) : text().forTerminal)
     }
 
     /// The county store of a UAT (created with its credential on first use).
@@ -96,7 +98,11 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data(
                 "plansync-server listening on http://\(host):\(port) (counties: \(counties.isEmpty ? "none yet" : counties))\n".utf8))
         }
-        try await app.runService()
+        do {
+            try await app.runService()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            throw CommandFailure("Port \(port) on \(host) is already in use by another program. Choose another with --port.")
+        }
     }
 
     /// Every connection is a file descriptor: take the most the system allows this process (the
@@ -192,7 +198,7 @@ struct DeviceCommand: AsyncParsableCommand {
                         let scope = line.user.siruta.map { "SIRUTA \($0)" } ?? "county"
                         let state = line.revokedAt.map { "REVOKED \($0)" } ?? "last push \(line.lastPushAt ?? "never")"
                         return "\(line.device)\t\(line.user.name) (\(line.user.role), \(scope))\t\(line.label)\tenrolled \(line.enrolledAt)\t\(state)"
-                            + (line.forkedFrom.map { "\tcopy of \($0)" } ?? "")
+                            + (line.forkedFrom.map { "\tfollows \($0)" } ?? "")
                     }.joined(separator: "\n")
             }
         }
@@ -208,8 +214,10 @@ struct DeviceCommand: AsyncParsableCommand {
             for county in directory.existingCounties() {
                 let store = try await directory.open(county).store
                 if try await store.devices().contains(where: { $0.device.id == device && $0.device.revokedAt == nil }) {
-                    try await store.revokeDevice(DeviceID(device))
-                    try options.emit(["revoked": device]) { "Revoked device \(device)." }
+                    let revoked = try await store.revokeDevice(DeviceID(device))
+                    try options.emit(["revoked": revoked.map(\.rawValue)]) {
+                        "Revoked device \(device)" + (revoked.count > 1 ? " and the identities it forked: \(revoked.dropFirst().map(\.rawValue).joined(separator: ", "))." : ".")
+                    }
                     return
                 }
             }
@@ -250,7 +258,7 @@ extension ServerOptions {
 
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "user", abstract: "People's accounts: one role and one scope each.", subcommands: [Add.self, List.self, Disable.self])
+        commandName: "user", abstract: "People's accounts: one role and one scope each.", subcommands: [Add.self, List.self, Disable.self, Enable.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -313,6 +321,19 @@ struct UserCommand: AsyncParsableCommand {
             let (store, account) = try await options.account(user: user, siruta: nil, in: directory)
             try await store.disableAccount(AccountID(account.id))
             try options.emit(["disabled": account.id]) { "Disabled user \(account.id) (\(account.name))." }
+        }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Enable a disabled account again: its devices that were not revoked work again.")
+        @OptionGroup var options: ServerOptions
+        @Argument(help: "The user id (`plansync-server user list`).") var user: String
+
+        func run() async throws {
+            let directory = try options.directory()
+            let (store, account) = try await options.account(user: user, siruta: nil, in: directory)
+            try await store.enableAccount(AccountID(account.id))
+            try options.emit(["enabled": account.id]) { "Enabled user \(account.id) (\(account.name))." }
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PlansyncProtocol
 
 /// Where the core reads the time. Injected so merge, replay and audit tests are deterministic
 /// and can put a device hours off.
@@ -11,5 +12,5 @@ public protocol WallClock: Sendable {
 public struct SystemClock: WallClock {
     public let offsetMillis: Int64
     public init(offsetMillis: Int64 = 0) { self.offsetMillis = offsetMillis }
-    public func nowMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) + offsetMillis }
+    public func nowMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000).addingSaturating(offsetMillis) }
 }

@@ -288,3 +288,28 @@ struct JSONMechanismTests {
         #expect(page.lastOwnCounter == 0 && page.people.isEmpty)
     }
 }
+
+@Suite("Text from other people")
+struct OtherPeoplesTextTests {
+    @Test("control characters are shown, not obeyed, on a terminal; line feeds and tabs stay")
+    func terminal() {
+        #expect("a\u{1B}[31mRED\u{7}".forTerminal == "a\\u{1B}[31mRED\\u{7}")
+        #expect("două rânduri\n\tși un tab".forTerminal == "două rânduri\n\tși un tab")
+        #expect("\u{9B}2J".forTerminal == "\\u{9B}2J")
+    }
+
+    @Test("the Markdown rendering shows markup written in the plan as text")
+    func markdownInert() throws {
+        var ana = Author("ana00001")
+        var (plan, _) = try newPlan(by: &ana)
+        plan = try plan.applying(ana.operation(on: plan.id, .setField(path: "notes", value: .text("<script>alert(1)</script> & co"), supersedes: [])))
+        let markdown = PlanRenderer(plan).markdown
+        #expect(!markdown.contains("<script>") && markdown.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"))
+    }
+
+    @Test("the machine's clock with an absurd offset saturates instead of trapping")
+    func clockOffset() {
+        #expect(SystemClock(offsetMillis: .max).nowMillis() == .max)
+        #expect(SystemClock(offsetMillis: .min).nowMillis() < 0)
+    }
+}

@@ -201,17 +201,17 @@ extension HardeningTests {
             }
         }
 
-        @Test("a 201-character device label or account name is refused 400; 200 characters pass")
+        @Test("a device label or account name over 200 bytes (101 × 'ă') is refused 400; 200 bytes pass")
         func nameAndLabelLength() async throws {
             let county = try await TestCounty()
             try await withServer(county.directory) { url in
-                let long = String(repeating: "ă", count: 201)
-                let fits = String(repeating: "ă", count: 200)
+                let long = String(repeating: "ă", count: 101)
+                let fits = String(repeating: "ă", count: 100)
                 // Given a token
                 let token = try await county.store.addAccount(name: "ana", role: .inspector, siruta: negomir).enrollmentToken
                 let enroll = url.appendingPathComponent("v1/enroll")
 
-                // When a device enrolls with a 201-character label, Then 400 bad-input and the token is still unused
+                // When a device enrolls with a label over 200 bytes, Then 400 bad-input and the token is still unused
                 try await expectProblem(400, "bad-input", county: county) {
                     try await rawRequest("POST", enroll, headers: [ProtocolVersion.header: "1"],
                                          body: WireJSON.encode(EnrollRequest(token: token, label: long)))
@@ -221,14 +221,14 @@ extension HardeningTests {
                 #expect(enrolled.status == 200)
                 let credential = try WireJSON.decode(EnrollResponse.self, from: enrolled.body).credential
 
-                // And forking to a 201-character label is refused the same way
+                // And forking to such a label is refused the same way
                 try await expectProblem(400, "bad-input", county: county) {
                     try await rawRequest("POST", url.appendingPathComponent("v1/fork"),
                                          headers: ["Authorization": "Bearer \(credential)", ProtocolVersion.header: "2"],
                                          body: WireJSON.encode(ForkRequest(label: long)))
                 }
 
-                // And a 201-character account name is refused by the store and by the command line
+                // And such an account name is refused by the store and by the command line
                 let error = await #expect(throws: ServerError.self) {
                     _ = try await county.store.addAccount(name: long, role: .inspector, siruta: negomir)
                 }
@@ -616,6 +616,54 @@ extension HardeningTests {
                 #expect(try size(replica) == 0)
                 #expect(try !FileManager.default.fileExists(atPath: replica.path + "-wal") || size(URL(fileURLWithPath: replica.path + "-wal")) == 0)
             }
+        }
+
+        @Test("a replica file this user may not write: `init` says so, naming the file, before it spends the token")
+        func readOnlyReplicaFile() async throws {
+            let asRoot = getuid() == 0
+            let setpriv = "/usr/bin/setpriv"
+            guard !asRoot || FileManager.default.isExecutableFile(atPath: setpriv) else {
+                Issue.record("running as root without setpriv: the permission check cannot be observed")
+                return
+            }
+            let root = try temporaryDirectory("readonly-file")
+            let data = root.appendingPathComponent("server")
+            let server = try startServer(data)
+            defer { server.stop() }
+            let token = try newToken(data, name: "Ana")
+            // Given a folder the user owns, with a replica file the user may only read
+            let folder = root.appendingPathComponent("clerk")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false)
+            let replica = folder.appendingPathComponent("replica.sqlite")
+            _ = try Replica(path: replica.path)
+            if asRoot { try chownTree(folder, to: 65534) }
+            #expect(chmod(replica.path, 0o400) == 0)
+            // When `plansync init` runs as that user
+            let command = [try Binaries.url("plansync").path, "init", "--server", server.url, "--token", token, "--data", folder.path]
+            let answer = try await offPool {
+                asRoot
+                    ? try spawn(setpriv, ["--reuid=65534", "--regid=65534", "--clear-groups"] + command, environment: ["HOME": "/tmp", "PATH": "/usr/bin:/bin"])
+                    : try spawn(command[0], Array(command.dropFirst()))
+            }
+            // Then it refuses naming the file, and the token still enrolls another folder
+            #expect(answer.status != 0 && answer.errors.contains(replica.path), "\(answer.errors)")
+            let elsewhere = try run("plansync", ["init", "--server", server.url, "--token", token, "--data", root.appendingPathComponent("other").path])
+            #expect(elsewhere.status == 0, "the token was not spent: \(elsewhere.errors)")
+        }
+
+        @Test("a plan document damaged inside a readable replica: commands say the file is damaged and name it")
+        func damagedDocument() async throws {
+            let county = try await TestCounty()
+            let folder = try temporaryDirectory("damaged-document")
+            try await enrolledReplica(in: folder, county: county)
+            let file = folder.appendingPathComponent("replica.sqlite")
+            let replica = try Replica(path: file.path)
+            let plan = try replica.createPlan(year: 2025)
+            try await replica.queue.write { db in
+                try db.execute(sql: "UPDATE plan SET document = ? WHERE id = ?", arguments: [Data(#"{"id":"#.utf8), plan.id.rawValue])
+            }
+            let answer = try run("plansync", ["plan", "show", plan.id.rawValue, "--data", folder.path])
+            #expect(answer.status != 0 && answer.errors.contains(file.path) && answer.errors.contains("damaged"), "\(answer.errors)")
         }
 
         @Test("a replica.sqlite of random bytes (or zeros): non-zero exit naming the file, file unchanged")

@@ -86,9 +86,10 @@ extension PushResponse {
         return PushResponse(outcomes: try root.list("outcomes") { item, path throws(WireFormatError) in
             let entry = try JSONFields(item, path: path)
             let id = try entry.opID("id")
-            if entry["seq"] != nil { return .accepted(id, seq: try entry.integer("seq")) }
+            let hlc = entry["hlc"] == nil ? nil : HLCTimestamp(rawValue: try entry.integer("hlc"))
+            if entry["seq"] != nil { return PushOutcome(id: id, seq: try entry.integer("seq"), rejection: nil, hlc: hlc) }
             let rejection = try JSONFields(try entry.required("rejection"), path: "\(path).rejection")
-            return .rejected(id, Rejection(code: try rejection.string("code"), message: try rejection.string("message")))
+            return PushOutcome(id: id, seq: nil, rejection: Rejection(code: try rejection.string("code"), message: try rejection.string("message")), hlc: hlc)
         })
     }
 
@@ -100,6 +101,7 @@ extension PushResponse {
             sink.openArray()
             for outcome in outcomes {
                 sink.openObject()
+                if let hlc = outcome.hlc { sink.key("hlc"); sink.integer(hlc.rawValue) }
                 sink.key("id"); sink.string(outcome.id.description)
                 if let rejection = outcome.rejection {
                     sink.key("rejection")

@@ -113,9 +113,10 @@ struct ProtocolVersionMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         }
         let wanted = ProtocolVersion.header.lowercased()
-        let sent = request.headers.first { $0.name.canonicalName == wanted }?.value
-        guard let sent, let version = Int(sent), ProtocolVersion.supported.contains(version) else {
-            throw ServerError.unsupportedProtocol(sent)
+        let sent = request.headers.filter { $0.name.canonicalName == wanted }.map(\.value)
+        // One version, named once: two would leave the server to guess which one the client speaks.
+        guard sent.count == 1, let version = Int(sent[0]), ProtocolVersion.supported.contains(version) else {
+            throw ServerError.unsupportedProtocol(sent.isEmpty ? nil : sent.joined(separator: ", "))
         }
         return try await next(request, context)
     }

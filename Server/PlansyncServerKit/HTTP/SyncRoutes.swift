@@ -19,6 +19,8 @@ struct SyncRoutes: Sendable {
         router.get(RouterPath(APIRoute.health.routerPath)) { _, _ in
             Self.json(Data(#"{"status":"ok"}"#.utf8), for: nil)
         }
+        // Monitoring tools often ask HEAD.
+        router.head(RouterPath(APIRoute.health.routerPath)) { _, _ in Response(status: .ok) }
         router.get(RouterPath(APIRoute.capabilities.routerPath)) { request, _ in
             try Self.json(WireJSON.encode(capabilities.now()), for: request)
         }
@@ -27,7 +29,7 @@ struct SyncRoutes: Sendable {
             guard let token = Credential(body.token), token.kind == .enrollment,
                   let store = try await directory.existingStore(code: token.countyCode)
             else { throw ServerError.unknownEnrollment() }
-            return try Self.json(WireJSON.encode(try await store.enroll(token: token, label: body.label)), for: request)
+            return try Self.json(WireJSON.encode(try await store.enroll(token: token, label: body.label, replacing: body.replaces)), for: request)
         }
         router.get(RouterPath(APIRoute.me.routerPath)) { request, _ in
             let (store, session) = try await authenticateDevice(request)
@@ -100,7 +102,7 @@ struct SyncRoutes: Sendable {
     private func authenticateReader(_ request: Request) async throws -> (CountyStore, Principal) {
         let (store, principal) = try await authenticate(request)
         if case .device(let session) = principal, !Permissions.allows(session.account, .read) {
-            throw ServerError.forbidden(Permissions.refusal(for: session.account.role, area: .content))
+            throw ServerError.forbidden(Permissions.readRefusal(for: session.account.role))
         }
         return (store, principal)
     }
@@ -143,9 +145,15 @@ struct SyncRoutes: Sendable {
         }
     }
 
-    /// The request body, inflated when it came gzip-compressed.
+    /// The request body, inflated when it came gzip-compressed. Another encoding is refused
+    /// before the body is read: read as plain JSON it would only give a confusing error.
     static func body(of request: Request) async throws -> Data {
         let limit = OperationLimits.standard.bodyBytes
+        let encodings = request.headers[values: .contentEncoding].flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { $0 != "identity" }
+        guard encodings.isEmpty || encodings == ["gzip"] else {
+            throw ServerError.unsupportedEncoding(encodings.joined(separator: ", "))
+        }
         var body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: limit)
@@ -157,7 +165,7 @@ struct SyncRoutes: Sendable {
             throw ServerError.unreadableBody("\(error)")
         }
         var data = Data(body.readBytes(length: body.readableBytes) ?? [])
-        if request.headers[.contentEncoding]?.lowercased() == "gzip" {
+        if encodings == ["gzip"] {
             do { data = try Gzip.decompress(data, limit: limit) } catch {
                 throw error.tooLarge ? ServerError.tooLarge("The body inflates past \(limit >> 20) MiB; plansync splits larger syncs itself.")
                     : ServerError.malformedBody(error.description)

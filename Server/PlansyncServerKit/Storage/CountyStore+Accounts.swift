@@ -8,8 +8,11 @@ extension CountyStore {
     /// How long an enrollment token works unless said otherwise: a week covers a token sent by
     /// post or handed over at the next meeting; a forgotten one stops being a way in.
     public static let defaultTokenValidity: TimeInterval = 7 * 86_400
-    /// Names and labels people type: long enough for any real one.
-    static let maximumNameLength = 200
+    /// Names and labels people type, in UTF-8 bytes: long enough for any real one, and a name
+    /// always fits the `by` of an operation (``OperationLimits/authorBytes``).
+    static let maximumNameBytes = OperationLimits.standard.authorBytes
+    /// New identities one device may ask for in a day (``fork(_:label:)``).
+    static let forksPerDay = 5
 
     // MARK: County credential
 
@@ -59,10 +62,10 @@ extension CountyStore {
     {
         let name = try Self.checkedName(name, what: "The person's name")
         if role.isUATRole, siruta == nil {
-            throw ServerError.badInput("A \(role.rawValue) works for one UAT: give its SIRUTA code (--siruta).")
+            throw ServerError.badInput("The role \(role.rawValue) works for one UAT: give its SIRUTA code (--siruta).")
         }
         if role == .reviewer || role == .administrator, siruta != nil {
-            throw ServerError.badInput("A \(role.rawValue) works for the whole county: give --county, not a UAT.")
+            throw ServerError.badInput("The role \(role.rawValue) works for the whole county: give --county, not a UAT.")
         }
         let uat = try siruta.map { try uatOfThisCounty($0) }
         return try await pool.write { db in
@@ -140,10 +143,14 @@ extension CountyStore {
         return token.text
     }
 
+    /// A name or label as people type it: one line, no control characters (they would reach
+    /// other people's terminals), at most ``maximumNameBytes`` bytes.
     static func checkedName(_ name: String, what: String) throws -> String {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty, trimmed.count <= maximumNameLength, !trimmed.contains(where: \.isNewline) else {
-            throw ServerError.badInput("\(what) must be one line of 1 to \(maximumNameLength) characters.")
+        guard !trimmed.isEmpty, trimmed.utf8.count <= maximumNameBytes,
+              !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
+            throw ServerError.badInput("\(what) must be one line of 1 to \(maximumNameBytes) bytes (up to \(maximumNameBytes) letters without diacritics), with no control characters.")
         }
         return trimmed
     }
@@ -157,9 +164,9 @@ extension CountyStore {
     // MARK: Devices
 
     /// Trades a one-time enrollment token, as text, for a device id and credential.
-    public func enroll(token text: String, label: String) async throws -> EnrollResponse {
+    public func enroll(token text: String, label: String, replacing replaced: DeviceID? = nil) async throws -> EnrollResponse {
         guard let token = Credential(text), token.kind == .enrollment, token.countyCode == county.code else { throw ServerError.unknownEnrollment() }
-        return try await enroll(token: token, label: label)
+        return try await enroll(token: token, label: label, replacing: replaced)
     }
 
     /// The device and account a device credential opens.
@@ -171,7 +178,10 @@ extension CountyStore {
     }
 
     /// Trades a one-time enrollment token for a device id and credential, for the token's account.
-    func enroll(token: Credential, label: String) async throws -> EnrollResponse {
+    ///
+    /// With `replaced` (a computer enrolling again after its device was revoked), the token must be
+    /// for the account of that revoked device; otherwise nothing happens and the token stays unused.
+    func enroll(token: Credential, label: String, replacing replaced: DeviceID? = nil) async throws -> EnrollResponse {
         let label = try Self.checkedName(label, what: "The device's label")
         let credential = Credential.generate(.device, county: county.code)
         let answer = try await pool.write { db in
@@ -181,7 +191,12 @@ extension CountyStore {
             guard let account = try AccountRecord.fetchOne(db, key: enrollment.account), account.disabledAt == nil else {
                 throw ServerError.accountDisabled
             }
-            let device = try self.insertDevice(for: account, label: label, credential: credential, forkedFrom: nil, in: db)
+            if let replaced {
+                guard let old = try DeviceRecord.fetchOne(db, key: replaced.rawValue), old.account == account.id, old.revokedAt != nil else {
+                    throw ServerError.enrollmentMismatch(replaced)
+                }
+            }
+            let device = try self.insertDevice(for: account, label: label, credential: credential, forkedFrom: replaced?.rawValue, in: db)
             try db.execute(sql: "UPDATE enrollment SET used_at = ?, device = ? WHERE token_hash = ?",
                            arguments: [device.enrolledAt, device.id, token.hash])
             return EnrollResponse(enrollment: try self.enrollment(of: device, account: account, in: db), credential: credential.text)
@@ -192,11 +207,19 @@ extension CountyStore {
 
     /// A new identity for a device whose data folder is in use on another computer too: same
     /// account, new id and credential. The old identity keeps working for the other copy.
+    ///
+    /// A copied folder forks once; a device asking again and again is not a copied folder: at
+    /// most ``forksPerDay`` a day. Revoking a device revokes its forks (``revokeDevice(_:)``).
     func fork(_ session: Session, label: String) async throws -> EnrollResponse {
         let label = try Self.checkedName(label, what: "The device's label")
         let credential = Credential.generate(.device, county: county.code)
         let answer = try await pool.write { db in
             guard let account = try AccountRecord.fetchOne(db, key: session.account.id.rawValue) else { throw ServerError.accountDisabled }
+            let recent = try Int.fetchOne(db, sql: "SELECT count(*) FROM device WHERE forked_from = ? AND enrolled_at > ?",
+                                          arguments: [session.device.id, Self.timestamp(Date().addingTimeInterval(-86_400))]) ?? 0
+            guard recent < Self.forksPerDay else {
+                throw ServerError.forbidden("This device asked for \(recent) new identities in a day; a copied data folder needs one. Ask the county's administrator.")
+            }
             let device = try self.insertDevice(for: account, label: label, credential: credential, forkedFrom: session.device.id, in: db)
             return EnrollResponse(enrollment: try self.enrollment(of: device, account: account, in: db), credential: credential.text)
         }
@@ -227,15 +250,35 @@ extension CountyStore {
         return Enrollment(device: device.deviceID, label: device.label, account: account.account, county: county.name, uatName: uatName)
     }
 
-    public func revokeDevice(_ id: DeviceID) async throws {
-        try await pool.write { db in
-            try db.execute(sql: "UPDATE device SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-                           arguments: [Self.timestamp(), id.rawValue])
-            guard db.changesCount == 1 else {
+    /// Revokes a device and every identity forked from it (a stolen laptop's credential must not
+    /// live on through a fork it asked for).
+    ///
+    /// - Returns: the devices revoked, the one named first.
+    @discardableResult
+    public func revokeDevice(_ id: DeviceID) async throws -> [DeviceID] {
+        let revoked = try await pool.write { db in
+            let tree = try String.fetchAll(db, sql: """
+                WITH RECURSIVE tree(id) AS (SELECT ? UNION SELECT d.id FROM device d JOIN tree ON d.forked_from = tree.id)
+                SELECT d.id FROM device d JOIN tree USING (id) WHERE d.revoked_at IS NULL
+                """, arguments: [id.rawValue])
+            guard tree.contains(id.rawValue) else {
                 throw ServerError.notFound("No active device \(id) in \(self.county.name).")
             }
+            let now = Self.timestamp()
+            for device in tree { try db.execute(sql: "UPDATE device SET revoked_at = ? WHERE id = ?", arguments: [now, device]) }
+            return [id] + tree.filter { $0 != id.rawValue }.map { DeviceID($0) }
         }
-        logger.notice("device revoked", metadata: ["device.id": "\(id)"])
+        logger.notice("device revoked", metadata: ["device.id": "\(id)", "device.forks": "\(revoked.count - 1)"])
+        return revoked
+    }
+
+    /// Enables a disabled account again: its devices work again (those not revoked).
+    public func enableAccount(_ id: AccountID) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE account SET disabled_at = NULL WHERE id = ? AND disabled_at IS NOT NULL", arguments: [id.rawValue])
+            guard db.changesCount == 1 else { throw ServerError.notFound("No disabled account \(id) in \(self.county.name).") }
+        }
+        logger.notice("account enabled", metadata: ["account.id": "\(id)"])
     }
 
     /// Every device with its account.

@@ -190,13 +190,20 @@ private struct Ingest {
 
     /// An id the server holds with other content means two computers issue the same ids: refuse
     /// the push and say which operations the server holds as sent (the client marks those done).
-    /// The same id twice in one push with other content is a reuse too.
-    private func refuseReusedIDs(_ operations: [PlanOperation], encoded: [(body: Data, hash: Data)]) throws {
+    /// The same id twice in one push with other content is a reuse too. The same edit with
+    /// another stamp is not: it was stamped again on another copy of the data folder (a clock
+    /// far off) — it is answered as known, with the county's stamp for the replica to take.
+    private mutating func refuseReusedIDs(_ operations: [PlanOperation], encoded: [(body: Data, hash: Data)]) throws {
         var reused: [OpID] = []
         var same: [PushOutcome] = []
         var inPush: [Int64: Data] = [:]
         for (operation, (_, hash)) in zip(operations, encoded) {
-            if let earlier = known[operation.id.counter] {
+            if var earlier = known[operation.id.counter] {
+                if earlier.hash != hash, let stamp = try stampOfSameEdit(operation) {
+                    earlier.outcome.hlc = stamp
+                    earlier.hash = hash
+                    known[operation.id.counter] = earlier
+                }
                 if earlier.hash == hash { same.append(earlier.outcome) } else { reused.append(operation.id) }
             } else if let first = inPush[operation.id.counter] {
                 if first != hash { reused.append(operation.id) }
@@ -205,6 +212,18 @@ private struct Ingest {
             }
         }
         if !reused.isEmpty { throw ServerError.opIDReused(reused, known: same) }
+    }
+
+    /// The stamp under which the county holds `operation` when what it holds is the same edit
+    /// with another stamp; `nil` otherwise.
+    private func stampOfSameEdit(_ operation: PlanOperation) throws -> HLCTimestamp? {
+        let body = try Data.fetchOne(db, sql: """
+            SELECT body FROM operation WHERE device = ?1 AND counter = ?2 UNION ALL SELECT body FROM rejection WHERE device = ?1 AND counter = ?2
+            """, arguments: [operation.id.device.rawValue, operation.id.counter])
+        guard let body, var held = try? PlanOperation(json: JSONReader.parse(body), path: "operation") else { return nil }
+        let stamp = held.hlc
+        held.hlc = operation.hlc
+        return held == operation ? stamp : nil
     }
 
     /// A stamp the county refuses on an operation it does not hold yet refuses the push: the

@@ -13,7 +13,7 @@ extension CountyStore {
     /// (always at least one operation), so one sync never holds a whole county in memory.
     public func pull(for session: Session, after cursor: Int64, limit: Int, capabilities: String) async throws -> Data {
         guard Permissions.allows(session.account, .read) else {
-            throw ServerError.forbidden(Permissions.refusal(for: session.account.role, area: .content))
+            throw ServerError.forbidden(Permissions.readRefusal(for: session.account.role))
         }
         let scope = session.account.siruta?.rawValue
         let device = session.device.id

@@ -142,7 +142,7 @@ public struct OperationRules: Sendable {
 
     /// An edit replaces only writes it could have seen: each id in `over` (or a removal's `seen`)
     /// must be a write the county accepted before it, on the same field, row or position of the
-    /// same plan. A device cannot make its edit win over one it never received.
+    /// same plan. An edit cannot win over one the county had not accepted before it.
     private func checkReferences(_ operation: PlanOperation, against plan: PlanDocument, history: [OpID: PlanOperation]) throws(Rejection) {
         let references = operation.change.references
         let bound = referenceBound(operation.change)
@@ -269,8 +269,8 @@ extension OperationRules {
     }
 }
 
-/// User text echoed in a message, quoted and cut short: a message stays readable (and small)
-/// whatever a device sent.
+/// User text echoed in a message, quoted and cut short, its control characters made visible: a
+/// message stays readable (and small, and harmless to a terminal) whatever a device sent.
 func quoted(_ text: String) -> String {
-    text.count <= 80 ? "'\(text)'" : "'\(text.prefix(77))…'"
+    (text.count <= 80 ? "'\(text)'" : "'\(text.prefix(77))…'").forTerminal
 }

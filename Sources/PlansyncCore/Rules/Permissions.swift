@@ -97,6 +97,11 @@ public enum Permissions {
         throw Rejection(code: "role-forbidden", message: refusal(for: account.role, area: area))
     }
 
+    /// The words of a refusal to read plans (pull, the plan routes).
+    public static func readRefusal(for role: Role) -> String {
+        "Un cont de \(role.label) nu citește planurile: gestionează UAT-uri, conturi și dispozitive (an \(role.rawValue) account does not read plans)."
+    }
+
     /// The words of a refusal: what the role does, and who records this part of the plan.
     public static func refusal(for role: Role, area: PlanArea) -> String {
         let who: String

@@ -2,14 +2,14 @@ extension PlanRenderer {
     /// The plan as Markdown (GitHub tables), findings listed at the end and flagged in place.
     public var markdown: String {
         let head = heading
-        var lines = ["# \(head.title)", "", "_\(head.subtitle)_", ""]
+        var lines = ["# \(Self.inert(head.title))", "", "_\(Self.inert(head.subtitle))_", ""]
         for (section, blocks) in sections {
             lines.append(String(repeating: "#", count: section.level + 1) + " \(section.heading)")
             lines.append("")
             for block in blocks {
                 switch block {
                 case .field(let field, let value):
-                    let text = display(value, kind: field.kind)
+                    let text = Self.inert(display(value, kind: field.kind))
                     lines.append(text.contains("\n")
                         ? "**\(field.label)**\(flag(field.path))\n\n\(text)\n"
                         : "**\(field.label)**\(flag(field.path)): \(text)\n")
@@ -53,7 +53,13 @@ extension PlanRenderer {
     }
 
     private func cell(_ text: String) -> String {
-        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: "<br>")
+        Self.inert(text).replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: "<br>")
+    }
+
+    /// Text from the plan as Markdown shows it, never as markup: Markdown passes HTML through,
+    /// so `<`, `>` and `&` written by anyone are escaped.
+    static func inert(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 
     private func flag(_ path: String) -> String {

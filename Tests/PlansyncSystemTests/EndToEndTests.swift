@@ -260,7 +260,7 @@ struct EndToEndTests {
             let result = try run("plansync", command.split(separator: " ").map(String.init) + ["--help"])
             #expect(result.status == 0 && result.output.contains("--json") && result.output.contains("--data"), "plansync \(command)")
         }
-        let server = ["serve", "uat add", "user add", "user list", "user disable", "device add", "device list", "device revoke", "plans", "plan",
+        let server = ["serve", "uat add", "user add", "user list", "user disable", "user enable", "device add", "device list", "device revoke", "plans", "plan",
                       "county rotate-credential"]
         for command in server {
             let result = try run("plansync-server", command.split(separator: " ").map(String.init) + ["--help"])

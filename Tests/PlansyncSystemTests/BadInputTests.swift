@@ -8,23 +8,6 @@ import Testing
 /// Every kind of bad request gets a 4xx `application/problem+json` and writes nothing.
 @Suite("Bad input")
 struct BadInputTests {
-    /// Sends a request and checks the problem answer and that the county's history did not move.
-    func expectProblem(
-        _ status: Int, _ type: String, county: TestCounty,
-        _ send: () async throws -> (status: Int, contentType: String?, body: Data),
-        sourceLocation: SourceLocation = #_sourceLocation
-    ) async throws {
-        let before = try await county.store.counts()
-        let answer = try await send()
-        #expect(answer.status == status, sourceLocation: sourceLocation)
-        #expect(answer.contentType == Problem.mediaType, sourceLocation: sourceLocation)
-        let problem = try WireJSON.decode(Problem.self, from: answer.body)
-        #expect(problem.type.hasSuffix("/\(type)"), "got \(problem.type): \(problem.detail)", sourceLocation: sourceLocation)
-        #expect(problem.status == status && !problem.detail.isEmpty, sourceLocation: sourceLocation)
-        let after = try await county.store.counts()
-        #expect(after == before, "nothing may be written", sourceLocation: sourceLocation)
-    }
-
     @Test("malformed JSON, wrong types, bad gzip, unknown protocol version, unknown route")
     func malformed() async throws {
         try await HTTPTests.Setup.withSyncedPlan { county, url, ana, plan in

@@ -847,22 +847,6 @@ private func hlcNow(_ logical: Int64 = 0) -> HLCTimestamp {
     HLCTimestamp(wallMillis: Int64(Date().timeIntervalSince1970 * 1000), logical: logical)
 }
 
-/// Sends a request and checks its problem answer, and that the county's history did not move.
-private func expectProblem(
-    _ status: Int, _ slug: String, county: TestCounty,
-    _ send: () async throws -> (status: Int, contentType: String?, body: Data),
-    sourceLocation: SourceLocation = #_sourceLocation
-) async throws {
-    let before = try await county.store.counts()
-    let answer = try await send()
-    #expect(answer.status == status, sourceLocation: sourceLocation)
-    #expect(answer.contentType == Problem.mediaType, sourceLocation: sourceLocation)
-    let problem = try WireJSON.decode(Problem.self, from: answer.body)
-    #expect(problem.type == "https://plansync.ro/problems/\(slug)", "got \(problem.type): \(problem.detail)", sourceLocation: sourceLocation)
-    #expect(problem.status == status && !problem.detail.isEmpty, sourceLocation: sourceLocation)
-    #expect(try await county.store.counts() == before, "nothing may be written", sourceLocation: sourceLocation)
-}
-
 /// Checks an `expires_at` of the enrollment table is `days` from now, within a minute.
 private func expectExpiry(_ stored: String?, days: Int, sourceLocation: SourceLocation = #_sourceLocation) {
     guard let stored, let date = ISO8601DateFormatter().date(from: stored) else {
@@ -886,24 +870,6 @@ private func runOffPool(_ name: String, _ arguments: [String]) async throws -> C
     try await offPool { try run(name, arguments) }
 }
 
-/// Runs the real server in process, with chosen connection timeouts, on a loopback port.
-private func withServer<T: Sendable>(_ directory: CountyDirectory, idleTimeout: TimeAmount, headTimeout: TimeAmount,
-                                     _ body: @Sendable (URL) async throws -> T) async throws -> T {
-    let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-    let configuration = ServerConfiguration(host: "127.0.0.1", port: 0, directory: directory, idleTimeout: idleTimeout, headTimeout: headTimeout)
-    let app = buildApplication(configuration) { port in continuation.yield(port) }
-    return try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask {
-            try await app.runService(gracefulShutdownSignals: [])
-            return nil
-        }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw ClientError("server did not start") }
-        let result = try await body(URL(string: "http://127.0.0.1:\(port)")!)
-        group.cancelAll()
-        return result
-    }
-}
 
 /// A `plansync-server serve` process for Gorj on `data`.
 private func startServer(_ data: URL) throws -> ServerProcess {

@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Hummingbird
+import NIOCore
 import PlansyncClientKit
 import PlansyncCore
 import PlansyncProtocol
@@ -151,10 +152,13 @@ final class InProcessTransport: SyncTransport {
 }
 
 
-/// Runs the real HTTP server on a loopback port for the duration of `body`.
-func withServer<T: Sendable>(_ directory: CountyDirectory, _ body: @Sendable (URL) async throws -> T) async throws -> T {
+/// Runs the real HTTP server on a loopback port for the duration of `body` (with the given
+/// connection timeouts, the server's own by default).
+func withServer<T: Sendable>(_ directory: CountyDirectory, idleTimeout: TimeAmount = .seconds(30), headTimeout: TimeAmount = .seconds(10),
+                             _ body: @Sendable (URL) async throws -> T) async throws -> T {
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-    let app = buildApplication(ServerConfiguration(host: "127.0.0.1", port: 0, directory: directory)) { port in
+    let configuration = ServerConfiguration(host: "127.0.0.1", port: 0, directory: directory, idleTimeout: idleTimeout, headTimeout: headTimeout)
+    let app = buildApplication(configuration) { port in
         continuation.yield(port)
     }
     return try await withThrowingTaskGroup(of: T?.self) { group in
@@ -168,6 +172,23 @@ func withServer<T: Sendable>(_ directory: CountyDirectory, _ body: @Sendable (UR
         group.cancelAll()
         return result
     }
+}
+
+/// Sends a request and checks its problem answer (status, media type, stable type, a detail),
+/// and that the county's history did not move.
+func expectProblem(
+    _ status: Int, _ slug: String, county: TestCounty,
+    _ send: () async throws -> (status: Int, contentType: String?, body: Data),
+    sourceLocation: SourceLocation = #_sourceLocation
+) async throws {
+    let before = try await county.store.counts()
+    let answer = try await send()
+    #expect(answer.status == status, sourceLocation: sourceLocation)
+    #expect(answer.contentType == Problem.mediaType, sourceLocation: sourceLocation)
+    let problem = try WireJSON.decode(Problem.self, from: answer.body)
+    #expect(problem.type == "https://plansync.ro/problems/\(slug)", "got \(problem.type): \(problem.detail)", sourceLocation: sourceLocation)
+    #expect(problem.status == status && !problem.detail.isEmpty, sourceLocation: sourceLocation)
+    #expect(try await county.store.counts() == before, "nothing may be written", sourceLocation: sourceLocation)
 }
 
 /// A raw HTTP exchange, for requests a well-behaved client would never send.

@@ -36,14 +36,7 @@ public enum Value: Hashable, Sendable {
     }
 }
 
-extension Value {
-    /// The value as JSON.
-    public var json: JSONValue {
-        var tree = JSONTree()
-        write(to: &tree)
-        return tree.value
-    }
-
+extension Value: JSONWritable {
     /// The one mapping to JSON; an object's members in canonical order.
     public func write<Sink: JSONSink>(to sink: inout Sink) {
         switch self {

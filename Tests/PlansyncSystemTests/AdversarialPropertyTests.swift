@@ -13,35 +13,23 @@ struct Adversary {
     let store: CountyStore
     let session: Session
     let credential: String
-    /// The clock its stamps are taken from (the county's, so its valid edits are valid).
-    let clock: any WallClock
-    var counter: Int64 = 0
+    /// The operations it makes by hand, stamped with the county's clock (so its valid edits are valid).
+    var operations: HandMadeOperations
     /// Its operations the county accepted.
     var accepted: [PlanOperation] = []
     /// Its forged operations, with what the county must answer (a rejection code or a problem slug).
     var forged: [(operation: PlanOperation, expected: String)] = []
 
     var device: DeviceID { session.deviceID }
+    var counter: Int64 { operations.counter }
+    var now: HLCTimestamp { operations.now }
 
     static func enroll(in county: TestCounty, clock: any WallClock, name: String = "mallory") async throws -> Adversary {
         let token = try await county.store.addAccount(name: name, role: .inspector, siruta: negomir).enrollmentToken
         let answer = try await county.store.enroll(token: Credential(token)!, label: name)
-        return Adversary(store: county.store, session: try await county.session(answer.credential), credential: answer.credential, clock: clock)
-    }
-
-    var now: HLCTimestamp { HLCTimestamp(wallMillis: clock.nowMillis(), logical: 0) }
-
-    /// Its next operation (a new plan's id when it creates one).
-    mutating func make(_ plan: PlanID, _ change: Change, hlc: HLCTimestamp? = nil) -> PlanOperation {
-        counter += 1
-        return make(counter: counter, plan, change, hlc: hlc)
-    }
-
-    func make(counter: Int64, _ plan: PlanID, _ change: Change, hlc: HLCTimestamp? = nil) -> PlanOperation {
-        let id = OpID(device: device, counter: counter)
-        var target = plan
-        if case .createPlan = change { target = PlanID(creatingOperation: id) }
-        return PlanOperation(id: id, hlc: hlc ?? now, author: session.account.name, plan: target, change: change)
+        let session = try await county.session(answer.credential)
+        return Adversary(store: county.store, session: session, credential: answer.credential,
+                         operations: HandMadeOperations(device: session.deviceID, author: session.account.name, clock: clock))
     }
 
     /// Pushes straight to the county's store; a refusal comes back as the problem HTTP would carry.
@@ -233,13 +221,13 @@ struct AdversarialRun {
     mutating func validEdit(on plan: PlanDocument?) -> PlanOperation {
         var hlc: HLCTimestamp?
         if Int.random(in: 0..<5, using: &random) == 0 {
-            hlc = HLCTimestamp(wallMillis: mallory.clock.nowMillis() + HLCTimestamp.maximumLeadMillis - Int64.random(in: 1_000...60_000, using: &random), logical: 0)
+            hlc = HLCTimestamp(wallMillis: mallory.operations.clock.nowMillis() + HLCTimestamp.maximumLeadMillis - Int64.random(in: 1_000...60_000, using: &random), logical: 0)
         }
         guard let plan, Int.random(in: 0..<25, using: &random) != 0 else {
-            return mallory.make(PlanID("-"), .createPlan(siruta: negomir, year: 2025, template: PlanSchema.current.template), hlc: hlc)
+            return mallory.operations.next(PlanID("-"), .createPlan(siruta: negomir, year: 2025, template: PlanSchema.current.template), hlc: hlc)
         }
         let change = randomChange(on: plan, as: .inspector, using: &random)
-        return mallory.make(plan.id, change, hlc: hlc)
+        return mallory.operations.next(plan.id, change, hlc: hlc)
     }
 
     /// Pushes a forged operation the county must set aside with `code`, now and then after a valid
@@ -311,7 +299,7 @@ struct AdversarialRun {
             }
             let named = unsent.isEmpty ? OpID(device: DeviceID("nimeni"), counter: 1) : unsent[Int.random(in: 0..<unsent.count, using: &random)]
             let change = carrier(on: plan, naming: [named])
-            let forged = mallory.make(plan.id, change)
+            let forged = mallory.operations.next(plan.id, change)
             try await expectSetAside(forged, "unknown-reference", plan: plan)
         case 4:
             // Naming writes that never existed: another device's, or its own future one.
@@ -319,7 +307,7 @@ struct AdversarialRun {
                 ? OpID(device: DeviceID("zz\(Int.random(in: 0..<1000, using: &random))"), counter: Int64.random(in: 1...50, using: &random))
                 : OpID(device: mallory.device, counter: mallory.counter + 100_000)
             let change = carrier(on: plan, naming: [named])
-            let forged = mallory.make(plan.id, change)
+            let forged = mallory.operations.next(plan.id, change)
             try await expectSetAside(forged, "unknown-reference", plan: plan)
         case 5:
             // Naming a write of this plan on another field (or not a field write at all).
@@ -331,7 +319,7 @@ struct AdversarialRun {
             }
             let named = others[Int.random(in: 0..<others.count, using: &random)].operation.id
             let text = "forged \(counterText)"
-            let forged = mallory.make(plan.id, .setField(path: path, value: .text(text), supersedes: [named]))
+            let forged = mallory.operations.next(plan.id, .setField(path: path, value: .text(text), supersedes: [named]))
             try await expectSetAside(forged, "reference-mismatch", plan: plan)
         case 6:
             // Naming a write on another row of the same table.
@@ -355,7 +343,7 @@ struct AdversarialRun {
             let change: Change = Bool.random(using: &random)
                 ? .setRowField(table: table.name, row: target, field: field, value: randomValue(kind, using: &random), supersedes: [named.id])
                 : .removeRow(table: table.name, row: target, seen: [named.id])
-            let forged = mallory.make(plan.id, change)
+            let forged = mallory.operations.next(plan.id, change)
             try await expectSetAside(forged, "reference-mismatch", plan: plan)
         case 7:
             // Naming a write of another plan.
@@ -363,7 +351,7 @@ struct AdversarialRun {
             guard !others.isEmpty else { return }
             let named = others[Int.random(in: 0..<others.count, using: &random)].operation.id
             let change = carrier(on: plan, naming: [named])
-            let forged = mallory.make(plan.id, change)
+            let forged = mallory.operations.next(plan.id, change)
             try await expectSetAside(forged, "reference-mismatch", plan: plan)
         case 8:
             // Its own accepted id again, with other content (and now and then an unchanged one before it).
@@ -371,7 +359,7 @@ struct AdversarialRun {
             let reused = mallory.accepted[Int.random(in: 0..<mallory.accepted.count, using: &random)]
             let path = textField(of: plan)
             let text = "reused \(counterText) \(random.next())"
-            let forged = mallory.make(counter: reused.id.counter, plan.id, .setField(path: path, value: .text(text), supersedes: []))
+            let forged = mallory.operations.with(counter: reused.id.counter, plan.id, .setField(path: path, value: .text(text), supersedes: []))
             var batch = [forged]
             var known: [PushOutcome] = []
             if let same = mallory.accepted.randomElement(using: &random), same.id != reused.id, let seq = history.byID[same.id]?.seq {
@@ -382,7 +370,7 @@ struct AdversarialRun {
             #expect(problem?.operations == [reused.id] && problem?.known == known, "\(tag): \(String(describing: problem))")
         case 9:
             // A stamp the county refuses: far ahead, zero, negative, the largest, before 2020.
-            let countyNow = mallory.clock.nowMillis()
+            let countyNow = mallory.operations.clock.nowMillis()
             let stamps = [
                 HLCTimestamp(wallMillis: countyNow + HLCTimestamp.maximumLeadMillis + Int64.random(in: 1_000...400 * 86_400_000, using: &random), logical: 0),
                 HLCTimestamp.zero, HLCTimestamp(rawValue: -Int64.random(in: 1...Int64.max, using: &random)), HLCTimestamp(rawValue: .max),
@@ -390,16 +378,16 @@ struct AdversarialRun {
             ]
             let stamp = stamps[Int.random(in: 0..<stamps.count, using: &random)]
             let change = randomChange(on: plan, as: .inspector, using: &random)
-            var batch = [mallory.make(plan.id, change, hlc: stamp)]
+            var batch = [mallory.operations.next(plan.id, change, hlc: stamp)]
             if Bool.random(using: &random) {
-                let valid = mallory.make(counter: mallory.counter + 1, plan.id, .setField(path: "title", value: .text("x"), supersedes: []))
+                let valid = mallory.operations.with(counter: mallory.counter + 1, plan.id, .setField(path: "title", value: .text("x"), supersedes: []))
                 batch.insert(valid, at: 0)
             }
             let problem = try await expectRefused(batch, forged: batch.last!, 422, "clock-out-of-range")
             #expect(problem?.operations == [batch.last!.id] && problem?.countyTime != nil, "\(tag): \(String(describing: problem))")
         case 10:
             // An operation kind that does not exist, over HTTP: 400, nothing written.
-            mallory.counter += 1
+            mallory.operations.counter += 1
             let painted = #"{"by":"mallory","color":"roșu","hlc":\#(mallory.now.rawValue),"id":"\#(mallory.device).\#(mallory.counter)","op":"paint","plan":"\#(plan.id)"}"#
             let validEdit = validEdit(on: plan)
             let valid = String(decoding: validEdit.canonicalJSON, as: UTF8.self)
@@ -418,13 +406,13 @@ struct AdversarialRun {
             let change: Change = Bool.random(using: &random)
                 ? .setField(path: path, value: big, supersedes: [])
                 : .insertRow(table: "services", position: "V", fields: ["name": big])
-            let forged = mallory.make(plan.id, change)
+            let forged = mallory.operations.next(plan.id, change)
             try await expectSetAside(forged, "too-large", plan: plan)
         case 12:
             // Another role's part of the plan.
             let path = ["decisions.aviz.outcome", "decisions.hcl.reference", "decisions.registration.reference", "decisions.publication.place"]
                 .randomElement(using: &random)!
-            let forged = mallory.make(plan.id, .setField(path: path, value: .text("forged"), supersedes: []))
+            let forged = mallory.operations.next(plan.id, .setField(path: path, value: .text("forged"), supersedes: []))
             try await expectSetAside(forged, "role-forbidden", plan: plan)
         default:
             // Another device's id, or a plan of another UAT: 403.
@@ -432,10 +420,10 @@ struct AdversarialRun {
             let forged = Bool.random(using: &random)
                 ? PlanOperation(id: OpID(device: victim, counter: Int64.random(in: 1...1_000, using: &random)), hlc: mallory.now, author: "ana",
                                 plan: plan.id, change: .setField(path: "title", value: .text("în numele altuia"), supersedes: []))
-                : mallory.make(PlanID("-"), .createPlan(siruta: balesti, year: 2025, template: nil))
+                : mallory.operations.next(PlanID("-"), .createPlan(siruta: balesti, year: 2025, template: nil))
             var batch = [forged]
             if Bool.random(using: &random) {
-                let valid = mallory.make(plan.id, .setField(path: "notes", value: .text("x"), supersedes: []))
+                let valid = mallory.operations.next(plan.id, .setField(path: "notes", value: .text("x"), supersedes: []))
                 batch.insert(valid, at: 0)
             }
             _ = try await expectRefused(batch, forged: forged, 403, "forbidden")
@@ -574,7 +562,7 @@ struct AdversarialPropertyTests {
         try ana.set(plan.id, path: "notes", to: "de la Ana")
         // And: the adversary writes the notes 16 times, each naming nothing (the most open values a field may hold)
         let burst = (1...OperationLimits.standard.openValues).map { index in
-            mallory.make(plan.id, .setField(path: "notes", value: .text("valoarea \(index)"), supersedes: []))
+            mallory.operations.next(plan.id, .setField(path: "notes", value: .text("valoarea \(index)"), supersedes: []))
         }
         guard case .success(let answer) = try await mallory.push(burst) else { Issue.record("the burst was refused"); return }
         #expect(answer.outcomes.allSatisfy { $0.seq != nil }, "the county accepts the burst: \(answer.outcomes.compactMap(\.rejection))")

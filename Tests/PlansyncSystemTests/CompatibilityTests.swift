@@ -117,20 +117,14 @@ struct ForwardCompatibilityTests {
 
 @Suite("Data from plansync 0.1")
 struct MigrationTests {
-    /// An operation as a device makes it, stamped now.
-    static func operation(_ device: String, _ counter: Int64, on plan: PlanID?, _ change: Change, by author: String) -> PlanOperation {
-        let id = OpID(device: DeviceID(device), counter: counter)
-        return PlanOperation(id: id, hlc: HLCTimestamp(wallMillis: SystemClock().nowMillis(), logical: counter), author: author,
-                             plan: plan ?? PlanID(creatingOperation: id), change: change)
-    }
-
     @Test("a county database of 0.1: every device becomes an inspector account named as it signed its edits; unused tokens still enroll; history and plans stay")
     func countyDatabase() async throws {
         let root = try temporaryDirectory("migration")
         let path = root.appendingPathComponent("county-18.sqlite").path
         // Given a database as plansync 0.1 left it
-        let create = Self.operation("old00001", 1, on: nil, .createPlan(siruta: negomir, year: 2025), by: "Ana Popescu")
-        let title = Self.operation("old00001", 2, on: create.plan, .setField(path: "title", value: .text("Planul 2025"), supersedes: []), by: "Ana Popescu")
+        var ana = HandMadeOperations(device: DeviceID("old00001"), author: "Ana Popescu")
+        let create = ana.next(nil, .createPlan(siruta: negomir, year: 2025))
+        let title = ana.next(create.plan, .setField(path: "title", value: .text("Planul 2025"), supersedes: []))
         let token = Credential.generate(.enrollment, county: 18)
         let credential = Credential.generate(.device, county: 18)
         let legacy = try DatabaseQueue(path: path)
@@ -159,7 +153,7 @@ struct MigrationTests {
         #expect(answer.account.name == "Inspector NEGOMIR" && answer.account.role == .inspector)
         // History and plans are intact, and the device keeps pushing
         #expect(try await store.plan(create.plan)?.fields["title"]?.value == .text("Planul 2025"))
-        let next = Self.operation("old00001", 3, on: create.plan, .setField(path: "title", value: .text("Planul 2025, revizuit"), supersedes: [title.id]), by: "Ana Popescu")
+        let next = ana.next(create.plan, .setField(path: "title", value: .text("Planul 2025, revizuit"), supersedes: [title.id]))
         #expect(try await store.push([next], from: session).outcomes.first?.seq == 3)
     }
 
@@ -173,7 +167,8 @@ struct MigrationTests {
         let path = county.root.appendingPathComponent("legacy.sqlite").path
         let legacy = try DatabaseQueue(path: path)
         try Replica.migrator.migrate(legacy, upTo: "v1: settings, change log, plans")
-        let create = Self.operation(answer.device.rawValue, 1, on: nil, .createPlan(siruta: negomir, year: 2025), by: "ana")
+        var clerk = HandMadeOperations(device: answer.device, author: "ana")
+        let create = clerk.next(nil, .createPlan(siruta: negomir, year: 2025))
         try await legacy.write { db in
             let settings = #"{"author":"ana","county":"GORJ","credential":"\#(answer.credential)","device":"\#(answer.device)","server":"http://127.0.0.1:1","siruta":80980,"uatName":"NEGOMIR"}"#
             try db.execute(sql: "INSERT INTO setting VALUES ('settings', ?)", arguments: [settings])

@@ -6,35 +6,6 @@ import PlansyncProtocol
 @testable import PlansyncServerKit
 import Testing
 
-/// Operations a test makes for a device by hand, as a misbehaving or unlucky client would send them.
-struct HandMadeOperations {
-    let device: DeviceID
-    let author: String
-    var counter: Int64
-
-    init(for setup: HTTPTests.Setup) throws {
-        device = try setup.replica.settings().device
-        author = try setup.replica.settings().account.name
-        counter = try setup.replica.lastOwnCounter()
-    }
-
-    static var nowMillis: Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
-
-    /// The next operation of the device (a new plan's id when it creates one).
-    mutating func next(_ plan: PlanID, _ change: Change, hlc: HLCTimestamp? = nil) -> PlanOperation {
-        counter += 1
-        return with(counter: counter, plan, change, hlc: hlc)
-    }
-
-    /// An operation under a counter of the test's choosing.
-    func with(counter: Int64, _ plan: PlanID, _ change: Change, hlc: HLCTimestamp? = nil) -> PlanOperation {
-        let id = OpID(device: device, counter: counter)
-        var target = plan
-        if case .createPlan = change { target = PlanID(creatingOperation: id) }
-        return PlanOperation(id: id, hlc: hlc ?? HLCTimestamp(wallMillis: Self.nowMillis, logical: 0), author: author, plan: target, change: change)
-    }
-}
-
 /// Several operations in one push: each gets its own outcome in order, a bad one never stops the
 /// ones after it, and the pushes a well-behaved device never sends are refused whole.
 @Suite("Multi-operation pushes")
@@ -276,7 +247,7 @@ struct PushBatchTests {
             let balestiPlan = try vasile.replica.createPlan(year: 2025)
             _ = try await vasile.sync()
             let farFuture = make.next(planID, .setField(path: "notes", value: .text("viitor"), supersedes: []),
-                                      hlc: HLCTimestamp(wallMillis: HandMadeOperations.nowMillis + 30 * 86_400_000, logical: 0))
+                                      hlc: HLCTimestamp(wallMillis: SystemClock().nowMillis() + 30 * 86_400_000, logical: 0))
             before = try await DatabaseDump.of(county.store)
             answer = try await Self.push([bReused, farFuture], as: ana)
             // Then: the documented order — 409 before 422, 403 before 409
@@ -298,7 +269,7 @@ struct PushBatchTests {
             let plan = try #require(try await county.store.plan(planID))
             var make = try HandMadeOperations(for: ana)
             let valid = make.next(planID, PlanEditor(plan: plan).setField("title", to: .text("Plan 2025")))
-            let now = HandMadeOperations.nowMillis
+            let now = SystemClock().nowMillis()
             let stamps: [(String, HLCTimestamp)] = [
                 ("30 days ahead", HLCTimestamp(wallMillis: now + 30 * 86_400_000, logical: 0)),
                 ("25 hours ahead", HLCTimestamp(wallMillis: now + 25 * 3_600_000, logical: 0)),
@@ -312,9 +283,9 @@ struct PushBatchTests {
                 let bad = make.with(counter: valid.id.counter + 1, planID, .setField(path: "notes", value: .text(what), supersedes: []), hlc: stamp)
                 // When: it is pushed
                 let before = try await DatabaseDump.of(county.store)
-                let sentAt = HandMadeOperations.nowMillis
+                let sentAt = SystemClock().nowMillis()
                 let answer = try await Self.push([valid, bad], as: ana)
-                let answeredAt = HandMadeOperations.nowMillis
+                let answeredAt = SystemClock().nowMillis()
                 // Then: 422 naming the stamped operation, with the county's time; nothing written
                 let problem = Self.expectRefused(422, "clock-out-of-range", answer: answer, before: before, after: try await DatabaseDump.of(county.store))
                 #expect(problem?.operations == [bad.id], "\(what)")
@@ -322,7 +293,7 @@ struct PushBatchTests {
             }
             // And: a stamp a little less than a day ahead is accepted with the valid edit
             let ahead = make.with(counter: valid.id.counter + 1, planID, .setField(path: "notes", value: .text("mâine"), supersedes: []),
-                                  hlc: HLCTimestamp(wallMillis: HandMadeOperations.nowMillis + 23 * 3_600_000, logical: 0))
+                                  hlc: HLCTimestamp(wallMillis: SystemClock().nowMillis() + 23 * 3_600_000, logical: 0))
             let before = try await DatabaseDump.of(county.store)
             let answer = try await Self.push([valid, ahead], as: ana)
             try await Self.expectOutcomes([valid, ahead], [nil, nil], answer: answer, before: before, after: try await DatabaseDump.of(county.store), store: county.store)

@@ -51,8 +51,8 @@ struct RecoveryTests {
     @Test("the same id with other content is refused whole (409 op-id-reused) and nothing is written; the same content is a retry")
     func reusedIDRefused() async throws {
         let county = try await TestCounty()
-        let (replica, session) = try await county.enrolledReplica(author: "ana")
-        let ana = Device(replica: replica, transport: InProcessTransport(store: county.store, session: session, seed: 1))
+        let (ana, session) = try await county.device(seed: 1)
+        let replica = ana.replica
         let plan = try replica.createPlan(year: 2025)
         try replica.set(plan.id, path: "title", to: "Planul 2025")
         _ = try await ana.sync()
@@ -74,8 +74,8 @@ struct RecoveryTests {
     func copiedFolder(seed: UInt64) async throws {
         var random = SeededGenerator(seed: seed)
         let county = try await TestCounty()
-        let (replica, session) = try await county.enrolledReplica(author: "ana")
-        let laptop = Device(replica: replica, transport: InProcessTransport(store: county.store, session: session, seed: seed))
+        let (laptop, _) = try await county.device(seed: seed)
+        let replica = laptop.replica
         let plan = try replica.createPlan(year: 2025)
         for _ in 0..<3 { try replica.record(on: plan.id) { randomChange(on: $0!, using: &random) } }
         _ = try await laptop.sync()
@@ -141,8 +141,8 @@ struct RecoveryTests {
     @Test("a replica restored from a backup gets back the edits made after the backup and loses none made since")
     func restoredBackup() async throws {
         let county = try await TestCounty()
-        let (replica, session) = try await county.enrolledReplica(author: "ana")
-        let device = Device(replica: replica, transport: InProcessTransport(store: county.store, session: session, seed: 3))
+        let (device, session) = try await county.device(seed: 3)
+        let replica = device.replica
         let plan = try replica.createPlan(year: 2025)
         try replica.set(plan.id, path: "title", to: "v1")
         _ = try await device.sync()
@@ -177,8 +177,8 @@ struct RecoveryTests {
         let county = try await TestCounty()
         let year: Int64 = 365 * 86_400_000
         let now = SystemClock().nowMillis()
-        let (replica, session) = try await county.enrolledReplica(author: "ana", clock: StepClock(start: now + year))
-        let device = Device(replica: replica, transport: InProcessTransport(store: county.store, session: session, seed: 4))
+        let (device, _) = try await county.device(clock: StepClock(start: now + year), seed: 4)
+        let replica = device.replica
         let plan = try replica.createPlan(year: 2025)
         for index in 0..<5 { try replica.set(plan.id, path: "notes", to: "nota \(index)") }
         let report = try await device.sync()
@@ -198,8 +198,8 @@ struct RecoveryTests {
     @Test("a clock never set (1970): the stamps are refused as invalid, stamped again, and land")
     func clockUnset() async throws {
         let county = try await TestCounty()
-        let (replica, session) = try await county.enrolledReplica(author: "ana", clock: StepClock(start: 1_000))
-        let device = Device(replica: replica, transport: InProcessTransport(store: county.store, session: session, seed: 5))
+        let (device, _) = try await county.device(clock: StepClock(start: 1_000), seed: 5)
+        let replica = device.replica
         let plan = try replica.createPlan(year: 2025)
         try replica.set(plan.id, path: "title", to: "x")
         let report = try await device.sync()
@@ -210,8 +210,8 @@ struct RecoveryTests {
     @Test("one accepted stamp at Int64.max (data from before the rule) does not drag anyone's later edits, and nothing traps")
     func legacyFutureStamp() async throws {
         let county = try await TestCounty()
-        let (replica, session) = try await county.enrolledReplica(author: "ana")
-        let ana = Device(replica: replica, transport: InProcessTransport(store: county.store, session: session, seed: 6))
+        let (ana, _) = try await county.device(seed: 6)
+        let replica = ana.replica
         let plan = try replica.createPlan(year: 2025)
         _ = try await ana.sync()
         // Given a write stamped Int64.max in the county's history, as the old server accepted
@@ -244,8 +244,8 @@ struct ReviewFindingTests {
     func restampedCopy() async throws {
         let county = try await TestCounty()
         let twoYears: Int64 = 2 * 365 * 86_400_000
-        let (replica, session) = try await county.enrolledReplica(author: "ana", clock: StepClock(start: SystemClock().nowMillis() + twoYears))
-        let laptop = RecoveryTests.Device(replica: replica, transport: InProcessTransport(store: county.store, session: session, seed: 1))
+        let (laptop, _) = try await county.device(clock: StepClock(start: SystemClock().nowMillis() + twoYears), seed: 1)
+        let replica = laptop.replica
         // Given edits stamped two years ahead, and the folder copied before any sync
         let plan = try replica.createPlan(year: 2027)
         try replica.record(on: plan.id) { PlanEditor(plan: $0!).insertRow(into: "monitoring", values: ["indicator": .text("x")]) }
@@ -369,5 +369,13 @@ struct ReviewFindingTests {
             let refused = try await rawRequest("GET", url.appendingPathComponent("v1/pull"), headers: admin.headers())
             #expect(refused.status == 403 && String(decoding: refused.body, as: UTF8.self).contains("does not read plans"))
         }
+    }
+}
+
+extension TestCounty {
+    /// Ana's computer, enrolled and linked in-process to the county, and the session it opens.
+    func device(clock: any WallClock = StepClock(), seed: UInt64) async throws -> (RecoveryTests.Device, Session) {
+        let (replica, session) = try await enrolledReplica(author: "ana", clock: clock)
+        return (RecoveryTests.Device(replica: replica, transport: InProcessTransport(store: store, session: session, seed: seed)), session)
     }
 }

@@ -4,7 +4,7 @@ import FoundationNetworking
 #endif
 import Hummingbird
 import NIOCore
-import PlansyncClientKit
+@testable import PlansyncClientKit
 import PlansyncCore
 import PlansyncProtocol
 @testable import PlansyncServerKit
@@ -77,6 +77,45 @@ struct TestCounty {
         get throws {
             try String(contentsOf: directory.credentialFile(for: store.county), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         }
+    }
+}
+
+/// Operations a test makes for a device by hand, as a misbehaving or unlucky client would send them.
+struct HandMadeOperations {
+    let device: DeviceID
+    let author: String
+    /// The last counter used.
+    var counter: Int64
+    /// Where stamps are taken from (the county's clock by default, so they are accepted).
+    var clock: any WallClock = SystemClock()
+
+    init(device: DeviceID, author: String, counter: Int64 = 0, clock: any WallClock = SystemClock()) {
+        self.device = device
+        self.author = author
+        self.counter = counter
+        self.clock = clock
+    }
+
+    init(for setup: HTTPTests.Setup) throws {
+        self.init(device: try setup.replica.settings().device, author: try setup.replica.settings().account.name,
+                  counter: try setup.replica.lastOwnCounter())
+    }
+
+    /// A stamp of now.
+    var now: HLCTimestamp { HLCTimestamp(wallMillis: clock.nowMillis(), logical: 0) }
+
+    /// The next operation of the device (a new plan's id when it creates one).
+    mutating func next(_ plan: PlanID?, _ change: Change, hlc: HLCTimestamp? = nil) -> PlanOperation {
+        counter += 1
+        return with(counter: counter, plan, change, hlc: hlc)
+    }
+
+    /// An operation under a counter of the test's choosing.
+    func with(counter: Int64, _ plan: PlanID?, _ change: Change, hlc: HLCTimestamp? = nil) -> PlanOperation {
+        let id = OpID(device: device, counter: counter)
+        var target = plan ?? PlanID(creatingOperation: id)
+        if case .createPlan = change { target = PlanID(creatingOperation: id) }
+        return PlanOperation(id: id, hlc: hlc ?? now, author: author, plan: target, change: change)
     }
 }
 

@@ -47,7 +47,26 @@ public protocol JSONSink {
     mutating func null()
 }
 
-extension JSONValue {
+/// A value with one mapping to JSON, written to any ``JSONSink``: its tree and its canonical
+/// bytes both come from that one mapping.
+public protocol JSONWritable {
+    /// Writes the value; an object's members in canonical order.
+    func write<Sink: JSONSink>(to sink: inout Sink)
+}
+
+extension JSONWritable {
+    /// The value as a JSON tree.
+    public var json: JSONValue {
+        var tree = JSONTree()
+        write(to: &tree)
+        return tree.value
+    }
+
+    /// The stored, sent and hashed form (`Protocol/CANONICAL.md`), written straight to bytes.
+    public var canonicalJSON: Data { JSONWriter.canonical { write(to: &$0) } }
+}
+
+extension JSONValue: JSONWritable {
     /// Writes the value; an object's members sorted into canonical order.
     public func write<Sink: JSONSink>(to sink: inout Sink) {
         switch self {

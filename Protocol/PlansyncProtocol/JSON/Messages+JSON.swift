@@ -92,29 +92,29 @@ extension PushResponse {
             return PushOutcome(id: id, seq: nil, rejection: Rejection(code: try rejection.string("code"), message: try rejection.string("message")), hlc: hlc)
         })
     }
+}
 
-    /// The answer's bytes: one outcome per pushed operation, so also on the hot path.
-    public var canonicalJSON: Data {
-        JSONWriter.canonical { sink in
+/// The answer is written per pushed operation, so on the hot path: straight to bytes.
+extension PushResponse: JSONWritable {
+    public func write<Sink: JSONSink>(to sink: inout Sink) {
+        sink.openObject()
+        sink.key("outcomes")
+        sink.openArray()
+        for outcome in outcomes {
             sink.openObject()
-            sink.key("outcomes")
-            sink.openArray()
-            for outcome in outcomes {
+            if let hlc = outcome.hlc { sink.key("hlc"); sink.integer(hlc.rawValue) }
+            sink.key("id"); sink.string(outcome.id.description)
+            if let rejection = outcome.rejection {
+                sink.key("rejection")
                 sink.openObject()
-                if let hlc = outcome.hlc { sink.key("hlc"); sink.integer(hlc.rawValue) }
-                sink.key("id"); sink.string(outcome.id.description)
-                if let rejection = outcome.rejection {
-                    sink.key("rejection")
-                    sink.openObject()
-                    sink.key("code"); sink.string(rejection.code)
-                    sink.key("message"); sink.string(rejection.message)
-                    sink.closeObject()
-                }
-                if let seq = outcome.seq { sink.key("seq"); sink.integer(seq) }
+                sink.key("code"); sink.string(rejection.code)
+                sink.key("message"); sink.string(rejection.message)
                 sink.closeObject()
             }
-            sink.closeArray()
+            if let seq = outcome.seq { sink.key("seq"); sink.integer(seq) }
             sink.closeObject()
         }
+        sink.closeArray()
+        sink.closeObject()
     }
 }

@@ -2,14 +2,7 @@ import Foundation
 
 /// The one mapping between an operation and JSON, both ways. Push and pull bodies, the stored
 /// history, `Codable` and the canonical bytes that are hashed all go through it.
-extension PlanOperation {
-    /// The operation as JSON.
-    public var json: JSONValue {
-        var tree = JSONTree()
-        write(to: &tree)
-        return tree.value
-    }
-
+extension PlanOperation: JSONWritable {
     /// The one mapping to JSON: writes the operation's members in canonical (sorted) order.
     public func write<Sink: JSONSink>(to sink: inout Sink) {
         func ids(_ key: String, _ ids: [OpID]) {
@@ -119,10 +112,6 @@ extension PlanOperation {
                               supersedes: try fields.opIDs("over"))
         }
     }
-
-    /// The stored, sent and hashed form: the canonical encoding (`Protocol/CANONICAL.md`),
-    /// written straight to bytes.
-    public var canonicalJSON: Data { JSONWriter.canonical { write(to: &$0) } }
 }
 
 extension PlanOperation: Codable {

@@ -30,7 +30,8 @@ let package = Package(
         ),
         .target(
             name: "PlansyncCore",
-            dependencies: ["PlansyncProtocol"],
+            // Crypto: the SHA-256 of a submitted version's content, computed alike by client and county.
+            dependencies: ["PlansyncProtocol", .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources/PlansyncCore",
             resources: [.copy("Reference/siruta-uat.csv"), .copy("Reference/nomenclator-servicii.csv")]
         ),

@@ -47,8 +47,9 @@ extension Replica {
             (try? Permissions.check(.setField(path: path, value: .null, supersedes: []), by: settings.account, onPlanOf: file.siruta)) == nil
         }
         if !others.isEmpty, !withoutDecisions {
-            throw ClientError("This file holds decision records your role (\(settings.account.role.rawValue)) does not write: \(others.joined(separator: ", ")). "
-                + "Import it with --without-decisions to leave them out; the county reviewer and the UAT secretary record them on their own computers.")
+            throw ClientError("This file holds decision records your role (\(settings.account.role.rawValue)) does not write as fields: \(others.joined(separator: ", ")). "
+                + "Import it with --without-decisions to leave them out; they are recorded as acts, each by its own person: "
+                + "`plansync plan submit` (the letter), `plansync county register` and `county aviz` (the county), `plansync plan hcl`, `plan prefect`, `plan publish` (the secretary).")
         }
         let content = file.dropping(fields: Set(others))
         let document = try write { db in
@@ -103,6 +104,7 @@ extension Replica {
         let siruta: Siruta
         if case .createPlan(let created, _, _) = change { siruta = created } else { siruta = current!.siruta }
         try Permissions.check(change, by: settings.account, onPlanOf: siruta)
+        let madeOn = try current.flatMap { try Self.draftEdited(by: change, in: $0) }
         try Self.requireServerAccepts(change, in: db)
         let counter = (try Int64.fetchOne(db, sql: "SELECT max(counter) FROM operation WHERE device = ?",
                                           arguments: [settings.device.rawValue]) ?? 0) + 1
@@ -114,10 +116,26 @@ extension Replica {
         if current != nil { next.apply(operation) }
         try Self.save(next, in: db)
         try db.execute(sql: """
-            INSERT INTO operation (device, counter, plan, body, state, recorded_at) VALUES (?, ?, ?, ?, 'pending', ?)
-            """, arguments: [id.device.rawValue, id.counter, operation.plan.rawValue, operation.canonicalJSON, Self.now()])
+            INSERT INTO operation (device, counter, plan, body, state, recorded_at, made_on_version) VALUES (?, ?, ?, ?, 'pending', ?, ?)
+            """, arguments: [id.device.rawValue, id.counter, operation.plan.rawValue, operation.canonicalJSON, Self.now(), madeOn])
         try Self.setSetting("hlc", String(hlc.rawValue), in: db)
         return next
+    }
+
+    /// The draft a content edit or an answer to a remark is made on; `nil` for other operations.
+    ///
+    /// The county puts an edit that reaches it after its version froze on the next draft, so
+    /// nothing is lost; but an edit of a version this replica already knows is frozen is refused
+    /// here: a deliberate change after sending is a modification, opened with a reason.
+    private static func draftEdited(by change: Change, in plan: PlanDocument) throws -> Int? {
+        let editsContent: Bool
+        if case .act(_, .answer) = change { editsContent = true } else { editsContent = PlanArea.of(change) == .content }
+        guard editsContent else { return nil }
+        guard let draft = plan.workflow.draft else {
+            let latest = plan.workflow.latest
+            throw Rejection(code: "version-frozen", message: "Versiunea \(latest.number) a planului este \(latest.state.romanian) și nu se mai modifică: consiliul județean vede exact ce i s-a transmis. Pentru o schimbare deschideți versiunea \(latest.number + 1): `plansync plan modify \(plan.id) --reason \"…\"` (the version is frozen; open a modification).")
+        }
+        return draft.number
     }
 
     /// The table whose rows an insert or a move would place at a key longer than comfortable.

@@ -142,8 +142,12 @@ extension PlanOperation {
         copy.id = id(self.id)
         if let creator = OpID(plan.rawValue), let new = renamed[creator] { copy.plan = PlanID(creatingOperation: new) }
         switch change {
-        case .createPlan, .insertRow:
-            break
+        case .createPlan, .insertRow, .act:
+            // A pending submission names its content by hash: if its rows were renamed the county
+            // sets it aside as stale, and the clerk submits again.
+            if case .act(let version, .answer(let remark, let text)) = change {
+                copy.change = .act(version: version, .answer(remark: id(remark), text: text))
+            }
         case .setField(let path, let value, let supersedes):
             copy.change = .setField(path: path, value: value, supersedes: ids(supersedes))
         case .setRowField(let table, let row, let field, let value, let supersedes):

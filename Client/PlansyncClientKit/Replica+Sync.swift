@@ -66,11 +66,11 @@ extension Replica {
     /// sequence numbers: one UPDATE per such run instead of one per operation.
     static func markAccepted(_ outcomes: [PushOutcome], in db: Database) throws {
         let accept = try db.cachedStatement(sql: """
-            UPDATE operation SET state = 'accepted', seq = ? + (counter - ?)
+            UPDATE operation SET state = 'accepted', seq = ? + (counter - ?), county_at = ?
             WHERE device = ? AND counter BETWEEN ? AND ? AND state = 'pending'
             """)
         for run in acceptedRuns(outcomes) {
-            try accept.execute(arguments: [run.seq, run.counters.lowerBound, run.device.rawValue, run.counters.lowerBound, run.counters.upperBound])
+            try accept.execute(arguments: [run.seq, run.counters.lowerBound, run.at, run.device.rawValue, run.counters.lowerBound, run.counters.upperBound])
         }
     }
 
@@ -94,17 +94,18 @@ extension Replica {
         return plans
     }
 
-    /// Accepted outcomes grouped into runs where counter and sequence number both grow by one.
-    static func acceptedRuns(_ outcomes: [PushOutcome]) -> [(device: DeviceID, counters: ClosedRange<Int64>, seq: Int64)] {
-        var runs: [(device: DeviceID, counters: ClosedRange<Int64>, seq: Int64)] = []
+    /// Accepted outcomes grouped into runs where counter and sequence number both grow by one
+    /// and the county's time of receipt is the same.
+    static func acceptedRuns(_ outcomes: [PushOutcome]) -> [(device: DeviceID, counters: ClosedRange<Int64>, seq: Int64, at: String?)] {
+        var runs: [(device: DeviceID, counters: ClosedRange<Int64>, seq: Int64, at: String?)] = []
         for outcome in outcomes {
             guard let seq = outcome.seq else { continue }
-            if let last = runs.last, last.device == outcome.id.device,
+            if let last = runs.last, last.device == outcome.id.device, last.at == outcome.receivedAt,
                outcome.id.counter == last.counters.upperBound + 1,
                seq == last.seq + (outcome.id.counter - last.counters.lowerBound) {
                 runs[runs.count - 1].counters = last.counters.lowerBound...outcome.id.counter
             } else {
-                runs.append((outcome.id.device, outcome.id.counter...outcome.id.counter, seq))
+                runs.append((outcome.id.device, outcome.id.counter...outcome.id.counter, seq, outcome.receivedAt))
             }
         }
         return runs
@@ -114,19 +115,37 @@ extension Replica {
     /// pending ones. A held plan is rebuilt from what comes before the first change it cannot
     /// apply. Used after a rejection, so the replica shows what the county will have.
     func rebuild(_ plan: PlanID, in db: Database) throws {
-        let heldSince = try Int64.fetchOne(db, sql: "SELECT min(seq) FROM held_operation WHERE plan = ?", arguments: [plan.rawValue])
-        let bodies = try Data.fetchAll(db, sql: """
-            SELECT body FROM operation
-            WHERE plan = ?1 AND (state = 'pending' OR (state = 'accepted' AND (?2 IS NULL OR seq < ?2)))
-            ORDER BY state = 'pending', seq, counter
-            """, arguments: [plan.rawValue, heldSince])
-        let operations = try bodies.map { try PlanOperation(json: JSONReader.parse($0), path: "operation") }
-        let (document, _) = PlanDocument.replay(operations, rules: rules)
-        if let document {
+        if let document = try replayed(plan, includingPending: true, in: db) {
             try Self.save(document, in: db)
         } else {
             try db.execute(sql: "DELETE FROM plan WHERE id = ?", arguments: [plan.rawValue])
         }
+    }
+
+    /// A plan replayed from its log: accepted operations in the county's order (up to the first
+    /// held one) and, when asked, this device's pending ones after them.
+    func replayed(_ plan: PlanID, includingPending: Bool, through last: Int64 = .max, in db: Database) throws -> PlanDocument? {
+        let heldSince = try Int64.fetchOne(db, sql: "SELECT min(seq) FROM held_operation WHERE plan = ?", arguments: [plan.rawValue])
+        let bodies = try Data.fetchAll(db, sql: """
+            SELECT body FROM operation
+            WHERE plan = ?1 AND ((?3 AND state = 'pending') OR (state = 'accepted' AND (?2 IS NULL OR seq < ?2) AND seq <= ?4))
+            ORDER BY state = 'pending', seq, counter
+            """, arguments: [plan.rawValue, heldSince, includingPending, last])
+        let operations = try bodies.map { try PlanOperation(json: JSONReader.parse($0), path: "operation") }
+        return PlanDocument.replay(operations, rules: rules).document
+    }
+
+    /// The accepted operations of a plan the county ordered after `cursor`: this device's own,
+    /// acknowledged by a push but not yet passed by a pull.
+    static func acceptedAfter(_ cursor: Int64, plan: PlanID, in db: Database) throws -> [SequencedOperation] {
+        try Row.fetchAll(db, sql: "SELECT seq, body FROM operation WHERE plan = ? AND state = 'accepted' AND seq > ? ORDER BY seq",
+                         arguments: [plan.rawValue, cursor]).map { row in
+            SequencedOperation(seq: row["seq"], operation: try PlanOperation(json: JSONReader.parse(row["body"] as Data), path: "operation"))
+        }
+    }
+
+    static func hasPending(_ plan: PlanID, in db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT 1 FROM operation WHERE plan = ? AND state = 'pending' LIMIT 1", arguments: [plan.rawValue]) != nil
     }
 
     /// The highest counter this replica has used under its identity.
@@ -158,6 +177,7 @@ extension Replica {
         if page.operations.isEmpty, page.unreadable.isEmpty, cursor == page.next { return result }
         try write { db in
             var plans: [PlanID: PlanDocument] = [:]
+            var ownAhead: [PlanID: [SequencedOperation]] = [:]
             var clock = try Self.clock(in: db)
             // The county-corrected clock when this computer's is far off, so pulling does not
             // drag the stamps of the next edits back to this computer's wrong date.
@@ -168,7 +188,7 @@ extension Replica {
                 ? "SELECT 1 FROM operation WHERE device = ?1 AND counter = ?2"
                 : "SELECT 1 FROM operation WHERE device = ?1 AND counter = ?2 UNION ALL SELECT 1 FROM held_operation WHERE device = ?1 AND counter = ?2")
             let insert = try db.cachedStatement(sql: """
-                INSERT INTO operation (device, counter, plan, body, state, seq, recorded_at) VALUES (?, ?, ?, ?, 'accepted', ?, ?)
+                INSERT INTO operation (device, counter, plan, body, state, seq, recorded_at, county_at) VALUES (?, ?, ?, ?, 'accepted', ?, ?, ?)
                 """)
             let recordedAt = Self.now()
             for person in page.people { try PersonRecord(person).save(db) }
@@ -188,11 +208,33 @@ extension Replica {
                     guard try Bool.fetchOne(known, arguments: key) == nil else { continue }
                     if held.contains(operation.plan) {
                         // Behind a change it cannot apply: kept in the log, applied once updated.
-                        try insert.execute(arguments: key + [operation.plan.rawValue, operation.canonicalJSON, item.seq, recordedAt])
+                        try insert.execute(arguments: key + [operation.plan.rawValue, operation.canonicalJSON, item.seq, recordedAt, item.receivedAt])
                         continue
                     }
-                    if plans[operation.plan] == nil, let stored = try Self.document(operation.plan, in: db) {
-                        plans[operation.plan] = stored
+                    if plans[operation.plan] == nil {
+                        let ahead = try Self.acceptedAfter(cursor, plan: operation.plan, in: db)
+                        if ahead.isEmpty, try !Self.hasPending(operation.plan, in: db) {
+                            plans[operation.plan] = try Self.document(operation.plan, in: db)
+                        } else {
+                            // The stored plan has this device's edits applied before operations
+                            // the county ordered ahead of them, and versions depend on the order:
+                            // check the pulled ones on the plan in the county's order, and rebuild
+                            // it from the log at the end.
+                            plans[operation.plan] = try replayed(operation.plan, includingPending: false, through: cursor, in: db)
+                            ownAhead[operation.plan] = ahead
+                        }
+                    }
+                    // This device's accepted edits the county ordered before this one come first.
+                    while let next = ownAhead[operation.plan]?.first, next.seq < item.seq {
+                        ownAhead[operation.plan]!.removeFirst()
+                        let before = plans[operation.plan]
+                        let seen = try Self.history(rules.referencesToLookUp(next.operation, in: before), in: db)
+                        guard (try? rules.check(next.operation, against: before, history: seen, admitting: false)) != nil else { continue }
+                        if before == nil {
+                            plans[operation.plan] = try PlanDocument.created(by: next.operation)
+                        } else {
+                            plans[operation.plan]!.apply(next.operation)
+                        }
                     }
                     let plan = plans[operation.plan]
                     do {
@@ -213,14 +255,16 @@ extension Replica {
                     } else {
                         plans[operation.plan]!.apply(operation)
                     }
-                    try insert.execute(arguments: key + [operation.plan.rawValue, operation.canonicalJSON, item.seq, recordedAt])
+                    try insert.execute(arguments: key + [operation.plan.rawValue, operation.canonicalJSON, item.seq, recordedAt, item.receivedAt])
                     clock = clock.receive(operation.hlc, now: now)
                     result.applied += 1
                 }
             }
-            for plan in plans.values where !result.newlyHeld.contains(plan.id) { try Self.save(plan, in: db) }
+            for plan in plans.values where !result.newlyHeld.contains(plan.id) && ownAhead[plan.id] == nil {
+                try Self.save(plan, in: db)
+            }
             // A plan held by this page keeps the state before its first held change.
-            for plan in result.newlyHeld { try rebuild(plan, in: db) }
+            for plan in result.newlyHeld.union(ownAhead.keys) { try rebuild(plan, in: db) }
             try Self.setSetting("hlc", String(clock.rawValue), in: db)
             try Self.setSetting("cursor", String(page.next), in: db)
             if let time = page.time, let local {

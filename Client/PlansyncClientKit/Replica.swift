@@ -190,6 +190,17 @@ public final class Replica: Sendable {
                     BEGIN SELECT RAISE(ABORT, 'the change log is append-only'); END;
                 """)
         }
+        migrator.registerMigration("v3: versions of edits, county times") { db in
+            try db.execute(sql: """
+                -- When the county received each operation (its clock): an act's county time.
+                ALTER TABLE operation ADD COLUMN county_at TEXT;
+                -- The draft version a content edit was made on here, and the one it landed on at the
+                -- county: different when the version froze before the edit arrived (it moved to the
+                -- next draft, and the clerk is told).
+                ALTER TABLE operation ADD COLUMN made_on_version INTEGER;
+                ALTER TABLE operation ADD COLUMN landed_on_version INTEGER;
+                """)
+        }
         return migrator
     }
 

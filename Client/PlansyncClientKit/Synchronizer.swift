@@ -17,6 +17,9 @@ public struct SyncReport: Codable, Sendable {
     public var held: [HeldPlan] = []
     /// Plans brought up to date with changes held before (after an update of plansync).
     public var released: [PlanID] = []
+    /// This device's edits that reached the county after the version they were made on froze:
+    /// they are on a later draft.
+    public var moved: [MovedEdit] = []
 }
 
 /// Progress of a long sync, for the CLI's progress line.
@@ -81,6 +84,7 @@ public struct Synchronizer: Sendable {
             }
         }
         if holding { report.held = try replica.heldPlans() }
+        report.moved = try replica.settleMovedEdits()
         try replica.markSynced()
         report.bytesSent = transport.bytesSent - sentBefore
         report.bytesReceived = transport.bytesReceived - receivedBefore

@@ -7,7 +7,8 @@ import PlansyncProtocol
 struct PlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan", abstract: "Create, list, show and edit plans.",
-        subcommands: [New.self, List.self, Show.self, Set.self, Fields.self, Check.self, Rules.self, Render.self, Import.self, Export.self])
+        subcommands: [New.self, List.self, Show.self, Set.self, Fields.self, Check.self, Rules.self, Render.self, Import.self, Export.self,
+                      Submit.self, HCL.self, Prefect.self, Publish.self, Modify.self, State.self, Answer.self, Diff.self])
 
     struct New: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create this commune's plan for a budget year.")
@@ -28,7 +29,10 @@ struct PlanCommand: ParsableCommand {
             let plans = try options.replica().plans()
             try options.emit(plans.map { PlanView($0) }) {
                 plans.isEmpty ? "No plans yet: `plansync plan new --year YEAR`."
-                    : plans.map { "\($0.id)\t\($0.year)\tversion \($0.version)\t\($0.conflicts.count) conflict(s)" }.joined(separator: "\n")
+                    : plans.map { plan in
+                        let latest = plan.workflow.latest
+                        return "\(plan.id)\t\(plan.year)\tversion \(latest.number) (\(latest.state.rawValue))\t\(plan.version) edits\t\(plan.conflicts.count) conflict(s)"
+                    }.joined(separator: "\n")
             }
         }
     }
@@ -60,7 +64,7 @@ struct PlanCommand: ParsableCommand {
         func run() throws {
             let replica = try options.replica()
             let document = try replica.set(try replica.findPlan(plan).id, path: path, to: value)
-            try options.emit(PlanView(document)) { "Set \(path) (plan version \(document.version))." }
+            try options.emit(PlanView(document)) { "Set \(path) on version \(document.workflow.latest.number) (edit \(document.version) of the plan)." }
         }
     }
 

@@ -10,7 +10,7 @@ struct Plansync: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plansync",
         abstract: "Edit the commune's annual action plan for social services offline and sync it with the county.",
-        subcommands: [Init.self, PlanCommand.self, RowCommand.self, Sync.self, Status.self, Conflicts.self, Log.self])
+        subcommands: [Init.self, PlanCommand.self, RowCommand.self, CountyCommand.self, Sync.self, Status.self, Conflicts.self, Log.self])
 }
 
 /// Flags every command takes.
@@ -180,6 +180,9 @@ struct Sync: AsyncParsableCommand {
             for item in report.rejected {
                 lines.append("  set aside: \(item.operation.id) \(item.operation.change.kind.rawValue) — \(item.rejection?.message ?? "")")
             }
+            for edit in report.moved {
+                lines.append("Edit \(edit.operation) (\(edit.change)) was made on version \(edit.madeOn) of plan \(edit.plan), which was sent to the county meanwhile: it is kept on the new draft, version \(edit.landedOn).")
+            }
             for plan in report.released { lines.append("Plan \(plan) is up to date again: the changes held for this version are applied.") }
             for held in report.held {
                 lines.append("Plan \(held.plan) is shown as it was before \(held.count) change(s) from the county that this version of plansync cannot apply; update plansync (\(held.reason)).")
@@ -266,20 +269,9 @@ struct Log: ParsableCommand {
                 let when = Date(timeIntervalSince1970: Double(op.hlc.wallMillis) / 1000).formatted(.iso8601)
                 let state = entry.seq.map { "#\($0)" } ?? entry.state.rawValue
                 let who = entry.person.map { "\($0.name) (\($0.role.rawValue))" } ?? op.author
-                return "\(state)\t\(when)\t\(who)\t\(op.id)\t\(describe(op.change))"
+                return "\(state)\t\(when)\t\(who)\t\(op.id)\t\(op.change.described)"
                     + (entry.rejection.map { "\tset aside: \($0.message)" } ?? "")
             }.joined(separator: "\n")
-        }
-    }
-
-    private func describe(_ change: Change) -> String {
-        switch change {
-        case .createPlan(let siruta, let year, let template): "create plan \(year) for SIRUTA \(siruta) (template \(template ?? PlanSchema.unversioned.template))"
-        case .setField(let path, let value, _): "set \(path) = \(value)"
-        case .insertRow(let table, _, let fields): "add row to \(table) \(Value.object(fields))"
-        case .setRowField(let table, let row, let field, let value, _): "set \(table)[\(row)].\(field) = \(value)"
-        case .removeRow(let table, let row, _): "remove \(table)[\(row)]"
-        case .moveRow(let table, let row, _, _): "move \(table)[\(row)]"
         }
     }
 }

@@ -164,15 +164,21 @@ public struct PushOutcome: Codable, Sendable, Equatable {
     /// another copy of this data folder (a clock far off): the replica takes the county's, so
     /// the edit is not recorded twice and every replica orders it the same way.
     public var hlc: HLCTimestamp?
+    /// Set when accepted: when the county received it (ISO 8601, its clock), as stored — the same
+    /// on every retry.
+    public var receivedAt: String?
 
-    public init(id: OpID, seq: Int64?, rejection: Rejection?, hlc: HLCTimestamp? = nil) {
+    public init(id: OpID, seq: Int64?, rejection: Rejection?, hlc: HLCTimestamp? = nil, receivedAt: String? = nil) {
         self.id = id
         self.seq = seq
         self.rejection = rejection
         self.hlc = hlc
+        self.receivedAt = receivedAt
     }
 
-    public static func accepted(_ id: OpID, seq: Int64) -> PushOutcome { PushOutcome(id: id, seq: seq, rejection: nil) }
+    public static func accepted(_ id: OpID, seq: Int64, at receivedAt: String? = nil) -> PushOutcome {
+        PushOutcome(id: id, seq: seq, rejection: nil, receivedAt: receivedAt)
+    }
     public static func rejected(_ id: OpID, _ rejection: Rejection) -> PushOutcome { PushOutcome(id: id, seq: nil, rejection: rejection) }
 }
 
@@ -225,9 +231,13 @@ public struct PullResponse: Sendable {
 public struct SequencedOperation: Codable, Sendable, Hashable {
     public var seq: Int64
     public var operation: PlanOperation
-    public init(seq: Int64, operation: PlanOperation) {
+    /// When the county received it (ISO 8601, the county's clock): an act's county time, beside
+    /// the device time in its stamp. Absent from servers before the workflow.
+    public var receivedAt: String?
+    public init(seq: Int64, operation: PlanOperation, receivedAt: String? = nil) {
         self.seq = seq
         self.operation = operation
+        self.receivedAt = receivedAt
     }
 }
 

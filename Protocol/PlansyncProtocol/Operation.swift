@@ -29,7 +29,7 @@ public struct PlanOperation: Hashable, Sendable {
 /// A kind is never given a new meaning: a change of meaning is a new kind, so that a replica that
 /// does not know it keeps it unread instead of misapplying it (see the sync protocol article).
 public enum OperationKind: String, CaseIterable, Codable, Sendable, Comparable {
-    case create, set, insert, update, remove, move
+    case create, set, insert, update, remove, move, act
 
     public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 }
@@ -56,6 +56,8 @@ public enum Change: Hashable, Sendable {
     case removeRow(table: String, row: RowID, seen: [OpID])
     /// Moves a row to a new order key.
     case moveRow(table: String, row: RowID, position: String, supersedes: [OpID])
+    /// An act of the plan's legal life on one of its versions (numbered from 1).
+    case act(version: Int, WorkflowAct)
 
     public var kind: OperationKind {
         switch self {
@@ -65,13 +67,14 @@ public enum Change: Hashable, Sendable {
         case .setRowField: .update
         case .removeRow: .remove
         case .moveRow: .move
+        case .act: .act
         }
     }
 
     /// The earlier writes this change names as seen (`over`, or `seen` for a removal).
     public var references: [OpID] {
         switch self {
-        case .createPlan, .insertRow: []
+        case .createPlan, .insertRow, .act: []
         case .setField(_, _, let ids), .setRowField(_, _, _, _, let ids), .moveRow(_, _, _, let ids), .removeRow(_, _, let ids): ids
         }
     }

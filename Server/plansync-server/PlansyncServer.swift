@@ -348,7 +348,8 @@ struct Plans: AsyncParsableCommand {
         for county in directory.existingCounties() { all += try await directory.open(county).store.planSummaries() }
         try options.emit(all) {
             all.isEmpty ? "No plans yet."
-                : all.map { "\($0.id)\t\($0.uatName) (\($0.siruta))\t\($0.year)\tversion \($0.version)\tlast sync \($0.lastSyncAt)\t\($0.openConflicts) conflict(s)" }
+                : all.map { "\($0.id)\t\($0.uatName) (\($0.siruta))\t\($0.year)\tversion \($0.latestVersion) \($0.state.rawValue)\t\($0.version) edits"
+                    + "\tlast sync \($0.lastSyncAt)\t\($0.openConflicts) conflict(s)" + ($0.awaiting.map { "\tawaits: \($0.rawValue)" } ?? "") }
                 .joined(separator: "\n")
         }
     }

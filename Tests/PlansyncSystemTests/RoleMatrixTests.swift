@@ -142,7 +142,7 @@ enum Edit: String, CaseIterable, Sendable {
         case .setContent: return editor.setField("title", to: .text("Planul anual de acțiune 2025"))
         case .setSubmission: return editor.setField("decisions.submission.issuer", to: .text("Primăria Negomir"))
         case .setCouncil: return editor.setField("decisions.hcl.reference", to: .text("HCL nr. 12/28.02.2025"))
-        case .setCounty: return editor.setField("decisions.aviz.outcome", to: .text("favorabil"))
+        case .setCounty: return editor.setField("decisions.aviz.report.reference", to: .text("Nr. 5601/25.03.2025"))
         case .insert: return editor.insertRow(into: "services", values: ["name": .text("Centru de zi pentru copii")])
         case .update: return editor.setRowField("services", row: row, field: "name", to: .text("Cantină socială"))
         case .remove: return editor.removeRow("services", row: row)
@@ -206,11 +206,12 @@ struct Tenancy {
 @Suite("Who may do what")
 struct RoleMatrixTests {
     /// What a push of one operation gets, for each caller and tenant. Columns, in order: create,
-    /// set on a content field (`title`), set `decisions.submission.*`, set `decisions.hcl.*`, set
-    /// `decisions.aviz.*`, insert, update, remove, move.
+    /// set on a content field (`title`), set `decisions.submission.*`, set `decisions.hcl.*` (an
+    /// act's record), set `decisions.aviz.report.*`, insert, update, remove, move.
     ///
-    /// `A` accepted · `F` rejected `role-forbidden` · `N` rejected `plan-not-found` · `403` the
-    /// whole push refused, nothing written.
+    /// `A` accepted · `F` rejected `role-forbidden` · `R` rejected `recorded-by-act` (the role's
+    /// own record, which only its act writes) · `N` rejected `plan-not-found` · `403` the whole push
+    /// refused, nothing written.
     ///
     /// Another county's plan is a plan this county does not have: its operations are set aside as
     /// `plan-not-found` — except that the role is checked first (the documented order: permission,
@@ -223,9 +224,9 @@ struct RoleMatrixTests {
             .otherCounty: "403 N   N   F   F   N   N   N   N",
         ],
         .secretary: [
-            .ownUAT:      "F   F   F   A   F   F   F   F   F",
+            .ownUAT:      "F   F   F   R   F   F   F   F   F",
             .otherUAT:    "403 403 403 403 403 403 403 403 403",
-            .otherCounty: "403 F   F   N   F   F   F   F   F",
+            .otherCounty: "403 F   F   R   F   F   F   F   F",
         ],
         .reviewer: [
             .ownUAT:      "F   F   F   F   A   F   F   F   F",
@@ -349,7 +350,7 @@ struct RoleMatrixTests {
                                 "\(cell): unexpected changes \(before.gorj.summary(to: after.gorj))")
                         expectOnlyLastPushChanged(changes["device"], device: device, cell)
                     default:
-                        let code = expected == "F" ? "role-forbidden" : "plan-not-found"
+                        let code = ["F": "role-forbidden", "R": "recorded-by-act"][expected] ?? "plan-not-found"
                         #expect(answer.status == 200, "\(cell): got \(answer.status) \(String(decoding: answer.body, as: UTF8.self))")
                         let outcome = try? PushResponse.read(answer.body).outcomes.first
                         #expect(outcome?.id == id && outcome?.seq == nil, "\(cell): \(String(describing: outcome))")
@@ -373,13 +374,13 @@ struct RoleMatrixTests {
         }
     }
 
-    /// Where the server set an edit aside as `role-forbidden`, or refused a role that writes
+    /// Where the server set an edit aside as `role-forbidden` or `recorded-by-act`, or refused a role that writes
     /// nothing, the client refuses the same edit before recording it, with the same code and
     /// message, and records nothing.
     func checkOfflineRefusal(caller: Caller, tenant: Tenant, edit: Edit, expected: String, serverMessage: String?,
                              replica: Replica, plan: PlanID, row: RowID, cell: String) throws {
         let writesNothing: Set<Caller> = [.countyAuditor, .uatAuditor, .administrator]
-        let refusedForRole = expected == "F" || (expected == "403" && writesNothing.contains(caller))
+        let refusedForRole = expected == "F" || expected == "R" || (expected == "403" && writesNothing.contains(caller))
         guard refusedForRole, let serverMessage, tenant != .otherCounty else { return }
         // The scope is checked before the role on the client: an out-of-scope create is another refusal.
         if edit == .create, let siruta = caller.siruta, siruta != tenant.siruta { return }
@@ -400,7 +401,7 @@ struct RoleMatrixTests {
                 return Rejection(code: "-", message: "-")
             }
         }()
-        #expect(refusal?.code == "role-forbidden", "\(cell): the client \(refusal.map { "refused with \($0.code)" } ?? "recorded the edit")")
+        #expect(refusal?.code == (expected == "R" ? "recorded-by-act" : "role-forbidden"), "\(cell): the client \(refusal.map { "refused with \($0.code)" } ?? "recorded the edit")")
         #expect(refusal?.message == serverMessage, "\(cell): client says «\(refusal?.message ?? "")», server says «\(serverMessage)»")
         #expect(try replica.pendingCount() == pendingBefore, "\(cell): nothing recorded")
     }

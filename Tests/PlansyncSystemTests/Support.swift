@@ -240,3 +240,9 @@ func rawRequest(_ method: String, _ url: URL, headers: [String: String] = [:], b
     let http = response as! HTTPURLResponse
     return (http.statusCode, http.value(forHTTPHeaderField: "Content-Type"), data)
 }
+
+extension PushOutcome {
+    /// The outcome without the county's time of receipt, for comparing with expected outcomes
+    /// written without a clock.
+    var untimed: PushOutcome { PushOutcome(id: id, seq: seq, rejection: rejection, hlc: hlc) }
+}

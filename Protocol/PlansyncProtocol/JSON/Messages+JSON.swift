@@ -27,7 +27,8 @@ extension PullResponse {
             let seq = try entry.integer("seq")
             let json = try entry.required("operation")
             do throws(WireFormatError) {
-                readable.append(SequencedOperation(seq: seq, operation: try PlanOperation(json: json, path: "\(path).operation")))
+                readable.append(SequencedOperation(seq: seq, operation: try PlanOperation(json: json, path: "\(path).operation"),
+                                                   receivedAt: try entry.optionalString("at")))
             } catch {
                 let operation = try JSONFields(json, path: "\(path).operation")
                 unreadable.append(UnreadableOperation(
@@ -58,8 +59,10 @@ extension PullResponse {
         members.append(("lastOwnCounter", .integer(lastOwnCounter)))
         members.append(("more", .bool(more)))
         members.append(("next", .integer(next)))
-        members.append(("operations", .array(operations.map { entry in
-            .object(["operation": entry.operation.json, "seq": .integer(entry.seq)])
+        members.append(("operations", .array(operations.map { entry -> JSONValue in
+            var members: JSONObject = ["operation": entry.operation.json, "seq": .integer(entry.seq)]
+            if let at = entry.receivedAt { members.append("at", .string(at)) }
+            return .object(members)
         })))
         members.append(("people", .array(people.map(\.json))))
         if let time { members.append(("time", .integer(time))) }
@@ -87,7 +90,9 @@ extension PushResponse {
             let entry = try JSONFields(item, path: path)
             let id = try entry.opID("id")
             let hlc = entry["hlc"] == nil ? nil : HLCTimestamp(rawValue: try entry.integer("hlc"))
-            if entry["seq"] != nil { return PushOutcome(id: id, seq: try entry.integer("seq"), rejection: nil, hlc: hlc) }
+            if entry["seq"] != nil {
+                return PushOutcome(id: id, seq: try entry.integer("seq"), rejection: nil, hlc: hlc, receivedAt: try entry.optionalString("at"))
+            }
             let rejection = try JSONFields(try entry.required("rejection"), path: "\(path).rejection")
             return PushOutcome(id: id, seq: nil, rejection: Rejection(code: try rejection.string("code"), message: try rejection.string("message")), hlc: hlc)
         })
@@ -102,6 +107,7 @@ extension PushResponse: JSONWritable {
         sink.openArray()
         for outcome in outcomes {
             sink.openObject()
+            if let receivedAt = outcome.receivedAt { sink.key("at"); sink.string(receivedAt) }
             if let hlc = outcome.hlc { sink.key("hlc"); sink.integer(hlc.rawValue) }
             sink.key("id"); sink.string(outcome.id.description)
             if let rejection = outcome.rejection {

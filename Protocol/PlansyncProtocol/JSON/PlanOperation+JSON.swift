@@ -59,6 +59,22 @@ extension PlanOperation: JSONWritable {
             sink.key("pos"); sink.string(position)
             sink.key("row"); sink.string(row.description)
             sink.key("table"); sink.string(table)
+        case .act(let version, let act):
+            // Members in canonical order: the act's own interleave with the head's.
+            var members: [(String, (inout Sink) -> Void)] = [
+                ("act", { $0.string(act.name.rawValue) }),
+                ("by", { $0.string(author) }),
+                ("hlc", { $0.integer(hlc.rawValue) }),
+                ("id", { $0.string(id.description) }),
+                ("op", { $0.string(OperationKind.act.rawValue) }),
+                ("plan", { $0.string(plan.rawValue) }),
+                ("version", { $0.integer(Int64(version)) }),
+            ]
+            members += act.members()
+            for (name, write) in members.sorted(by: { canonicalOrder($0.0, $1.0) }) {
+                sink.key(name)
+                write(&sink)
+            }
         }
         sink.closeObject()
     }
@@ -71,6 +87,7 @@ extension PlanOperation: JSONWritable {
         .update: ["table", "row", "field", "value", "over"],
         .remove: ["table", "row", "seen"],
         .move: ["table", "row", "pos", "over"],
+        .act: ["act", "version"],
     ]
 
     /// Reads an operation. Strict: an unknown kind, or a member its kind does not have, is an
@@ -85,7 +102,11 @@ extension PlanOperation: JSONWritable {
         guard let kind = OperationKind(rawValue: name) else {
             throw WireFormatError("\(path).op: unknown operation '\(name)'; this version of plansync knows \(OperationKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        try fields.allowOnly(Self.members[kind]!.union(["by", "hlc", "id", "op", "plan"]))
+        var allowed = Self.members[kind]!.union(["by", "hlc", "id", "op", "plan"])
+        if kind == .act, case .string(let name)? = fields["act"], let act = ActName(rawValue: name) {
+            allowed.formUnion(WorkflowAct.members[act]!)
+        }
+        try fields.allowOnly(allowed)
         switch kind {
         case .create:
             let year = try fields.integer("year")
@@ -110,6 +131,11 @@ extension PlanOperation: JSONWritable {
         case .move:
             change = .moveRow(table: try fields.string("table"), row: try fields.opID("row"), position: try fields.string("pos"),
                               supersedes: try fields.opIDs("over"))
+        case .act:
+            guard let version = Int(exactly: try fields.integer("version")), version >= 1 else {
+                throw WireFormatError("\(path).version should be a version number from 1")
+            }
+            change = .act(version: version, try WorkflowAct(fields, path: path))
         }
     }
 }

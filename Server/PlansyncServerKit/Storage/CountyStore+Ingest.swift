@@ -17,7 +17,8 @@ extension CountyStore {
     /// 2. An operation accepted or set aside before gets the same answer again (idempotent).
     /// 3. Otherwise each operation is checked — the role's permission (``Permissions``), then the
     ///    rules (``OperationRules``), including that every write it says it saw was accepted before
-    ///    it on the same target — and is accepted with the next sequence number, or set aside with
+    ///    it on the same target and, for an act, the workflow's state rules; a submission's content
+    ///    hash and findings must be the county's own on the plan as it stands — and is accepted with the next sequence number, or set aside with
     ///    its reason. A set-aside operation never stops the ones after it.
     public func push(_ operations: [PlanOperation], from session: Session) async throws -> PushResponse {
         guard Permissions.allows(session.account, .push) else {
@@ -121,7 +122,7 @@ private struct Ingest {
             let seq = db.lastInsertedRowID
             lastSeq[operation.plan] = seq
             accepted[operation.id] = operation
-            record(.accepted(operation.id, seq: seq), hash: hash, for: operation)
+            record(.accepted(operation.id, seq: seq, at: now), hash: hash, for: operation)
         }
         try saveTouchedPlans()
         if !operations.isEmpty {
@@ -164,14 +165,14 @@ private struct Ingest {
         let range: StatementArguments = [session.device.id, low, high]
         let device = session.deviceID
         for earlier in try KnownOperation.fetchAll(db, sql: """
-            SELECT counter, seq, NULL AS code, NULL AS message, hash, CASE WHEN hash IS NULL THEN body END AS body
+            SELECT counter, seq, NULL AS code, NULL AS message, hash, CASE WHEN hash IS NULL THEN body END AS body, received_at AS receivedAt
             FROM operation WHERE device = ? AND counter BETWEEN ? AND ?
             UNION ALL
-            SELECT counter, NULL, code, message, hash, CASE WHEN hash IS NULL THEN body END
+            SELECT counter, NULL, code, message, hash, CASE WHEN hash IS NULL THEN body END, NULL
             FROM rejection WHERE device = ? AND counter BETWEEN ? AND ?
             """, arguments: range + range) {
             let id = OpID(device: device, counter: earlier.counter)
-            let outcome: PushOutcome = earlier.seq.map { .accepted(id, seq: $0) }
+            let outcome: PushOutcome = earlier.seq.map { .accepted(id, seq: $0, at: earlier.receivedAt) }
                 ?? .rejected(id, Rejection(code: earlier.code ?? "", message: earlier.message ?? ""))
             // Rows from before hashes were stored: their body is the same canonical encoding.
             known[earlier.counter] = (outcome, earlier.hash ?? CountyStore.hash(of: earlier.body ?? Data()))
@@ -186,6 +187,7 @@ private struct Ingest {
         let message: String?
         let hash: Data?
         let body: Data?
+        let receivedAt: String?
     }
 
     /// An id the server holds with other content means two computers issue the same ids: refuse
@@ -251,6 +253,7 @@ private struct Ingest {
         }
         do throws(Rejection) {
             try store.rules.check(operation, against: plan, history: history)
+            try store.validator.checkSubmission(operation, on: plan)
             return nil
         } catch {
             return error

@@ -15,6 +15,11 @@ public struct PlanSummary: Codable, Sendable, Equatable {
     /// When the server last received a change to it (ISO 8601).
     public let lastSyncAt: String
     public let openConflicts: Int
+    /// The latest version of the plan's legal life and its state.
+    public let latestVersion: Int
+    public let state: VersionState
+    /// What waits for the county: `register` or `aviz`.
+    public let awaiting: ActName?
 }
 
 /// Lists for the county and its operators.
@@ -27,9 +32,12 @@ extension CountyStore {
                 WHERE ?1 IS NULL OR p.siruta = ?1 ORDER BY u.name, p.year, p.id
                 """, arguments: [siruta?.rawValue]).map { row in
                 let id = PlanID(row.id)
+                let document = try self.document(id, in: db)
                 return PlanSummary(
                     id: id, siruta: Siruta(row.siruta), uatName: row.uatName, year: row.year, version: row.version, lastSeq: row.lastSeq,
-                    lastSyncAt: row.updatedAt, openConflicts: try self.document(id, in: db)?.conflicts.count ?? 0)
+                    lastSyncAt: row.updatedAt, openConflicts: document?.conflicts.count ?? 0,
+                    latestVersion: document?.workflow.latest.number ?? 1, state: document?.workflow.latest.state ?? .draft,
+                    awaiting: document?.workflow.awaitingCounty?.action)
             }
         }
     }

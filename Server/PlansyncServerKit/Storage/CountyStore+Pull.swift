@@ -21,8 +21,8 @@ extension CountyStore {
         return try await pool.read { db in
             // One UAT's history through its index; a county account's is the whole history.
             let candidates = try Row.fetchAll(db, sql: scope == nil
-                ? "SELECT seq, device, body FROM operation WHERE seq > ? AND device != ? ORDER BY seq LIMIT ?"
-                : "SELECT seq, device, body FROM operation WHERE siruta = ? AND seq > ? AND device != ? ORDER BY seq LIMIT ?",
+                ? "SELECT seq, device, body, received_at FROM operation WHERE seq > ? AND device != ? ORDER BY seq LIMIT ?"
+                : "SELECT seq, device, body, received_at FROM operation WHERE siruta = ? AND seq > ? AND device != ? ORDER BY seq LIMIT ?",
                 arguments: StatementArguments(scope.map { [$0] } ?? []) + [cursor, device, limit + 1])
             let page = Self.boundedPage(candidates.prefix(limit))
             let more = candidates.count > page.count
@@ -64,7 +64,7 @@ extension CountyStore {
     /// the list is empty.
     public func history(of plan: PlanID, after cursor: Int64, limit: Int) async throws -> Data {
         try await pool.read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT seq, body FROM operation WHERE plan = ? AND seq > ? ORDER BY seq LIMIT ?",
+            let rows = try Row.fetchAll(db, sql: "SELECT seq, body, received_at FROM operation WHERE plan = ? AND seq > ? ORDER BY seq LIMIT ?",
                                         arguments: [plan.rawValue, cursor, limit])
             var json = Data()
             Self.appendSequenced(Self.boundedPage(rows[...]), to: &json)
@@ -85,12 +85,15 @@ extension CountyStore {
         return page
     }
 
-    /// `[{"operation":BODY,"seq":N},…]`, the stored bodies spliced in as they are.
+    /// `[{"at":TIME,"operation":BODY,"seq":N},…]`, the stored bodies spliced in as they are; `at` is
+    /// when the county received the operation.
     private static func appendSequenced(_ rows: [Row], to json: inout Data) {
         json.append(UInt8(ascii: "["))
         for (index, row) in rows.enumerated() {
             if index > 0 { json.append(UInt8(ascii: ",")) }
-            json.append(contentsOf: Array("{\"operation\":".utf8))
+            json.append(contentsOf: Array("{\"at\":".utf8))
+            json.append(JSONWriter.canonical(.string(row["received_at"] as String)))
+            json.append(contentsOf: Array(",\"operation\":".utf8))
             json.append(row["body"] as Data)
             json.append(contentsOf: Array(",\"seq\":\(row["seq"] as Int64)}".utf8))
         }

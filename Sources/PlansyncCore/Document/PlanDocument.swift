@@ -27,6 +27,8 @@ public struct PlanDocument: Codable, Hashable, Sendable {
     /// on a plan's size measures. Kept up to date by ``apply(_:)``; it depends only on which
     /// writes are in force, so every replica has the same.
     public internal(set) var contentBytes: Int
+    /// The plan's versions, their states and acts, and the county's remarks.
+    public internal(set) var workflow: PlanWorkflow
 
     /// The document a create operation makes.
     init(creating operation: PlanOperation, siruta: Siruta, year: Int, template: String?) {
@@ -41,6 +43,7 @@ public struct PlanDocument: Codable, Hashable, Sendable {
         version = 1
         lastChange = operation.hlc
         contentBytes = 0
+        workflow = PlanWorkflow(createdBy: operation.id)
     }
 
     /// A table's rows as displayed: live rows in position order.
@@ -51,7 +54,7 @@ public struct PlanDocument: Codable, Hashable, Sendable {
     public func row(_ id: RowID, in table: String) -> PlanRow? { tables[table]?[id] }
 
     private enum CodingKeys: String, CodingKey {
-        case id, siruta, year, storedTemplate = "template", createdBy, createdAt, fields, tables, version, lastChange, contentBytes
+        case id, siruta, year, storedTemplate = "template", createdBy, createdAt, fields, tables, version, lastChange, contentBytes, workflow
     }
 
     public init(from decoder: any Decoder) throws {
@@ -66,6 +69,9 @@ public struct PlanDocument: Codable, Hashable, Sendable {
         tables = try container.decode([String: [RowID: PlanRow]].self, forKey: .tables)
         version = try container.decode(Int.self, forKey: .version)
         lastChange = try container.decode(HLCTimestamp.self, forKey: .lastChange)
+        // Plans stored before versions existed are in their first draft.
+        workflow = try container.decodeIfPresent(PlanWorkflow.self, forKey: .workflow)
+            ?? PlanWorkflow(createdBy: OpID(id.rawValue) ?? OpID(device: DeviceID(id.rawValue), counter: 1))
         contentBytes = 0
         // Documents stored before the size was kept get it measured once.
         contentBytes = try container.decodeIfPresent(Int.self, forKey: .contentBytes) ?? measuredContentBytes

@@ -20,9 +20,13 @@ extension PlanDocument {
         let write = { (value: Value) in
             Write(id: operation.id, hlc: operation.hlc, author: operation.author, value: value)
         }
+        if case .createPlan = operation.change { return }
+        if PlanArea.of(operation.change) == .content { openDraftIfFrozen(for: operation) }
         switch operation.change {
         case .createPlan:
             return
+        case .act(let number, let act):
+            apply(act: act, on: number, by: operation)
         case .setField(let path, let value, let supersedes):
             if fields[path] == nil {
                 fields[path] = Register(write(value))

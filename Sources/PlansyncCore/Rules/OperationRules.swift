@@ -100,6 +100,8 @@ public struct OperationRules: Sendable {
             _ = try self.table(table, in: schema)
             try requireRow(row, in: table, of: plan)
             try checkPosition(position)
+        case .act(let number, let act):
+            try checkAct(act, on: number, of: plan)
         }
     }
 
@@ -167,7 +169,7 @@ public struct OperationRules: Sendable {
             return row.id == id || row.removals.contains { $0.id == id } || registers(row).contains { $0.heads.contains { $0.id == id } }
         }
         switch change {
-        case .createPlan, .insertRow:
+        case .createPlan, .insertRow, .act:
             return false
         case .setField(let path, _, _):
             return plan.fields[path]?.heads.contains { $0.id == id } ?? false
@@ -230,7 +232,7 @@ public struct OperationRules: Sendable {
                 throw Rejection(code: "too-large", message: "Tabelul \(table) are deja \(limits.rowsPerTable) de rânduri (table full).")
             }
             try checkPlanSize(plan, adding: Value.object(values).byteSize + position.utf8.count)
-        case .createPlan:
+        case .createPlan, .act:
             return
         }
     }

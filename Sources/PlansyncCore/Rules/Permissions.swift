@@ -23,10 +23,24 @@ public enum PlanArea: String, CaseIterable, Sendable {
         return .content
     }
 
-    /// The area an operation writes: a field's own, the content for tables and for a new plan.
+    /// The area an operation writes: a field's own, an act's (the UAT's letter side for the
+    /// inspector's acts, the county's or the council's for theirs), the content for tables and
+    /// for a new plan.
     public static func of(_ change: Change) -> PlanArea {
-        if case .setField(let path, _, _) = change { return of(field: path) }
-        return .content
+        switch change {
+        case .setField(let path, _, _): return of(field: path)
+        case .act(_, let act): return of(act.name)
+        default: return .content
+        }
+    }
+
+    /// The area of an act: whose part of the workflow it is.
+    public static func of(_ act: ActName) -> PlanArea {
+        switch act {
+        case .submit, .modify, .answer: .submission
+        case .register, .remark, .aviz: .countyDecision
+        case .hcl, .prefect, .publish: .councilDecision
+        }
     }
 }
 
@@ -47,8 +61,8 @@ public enum Permissions {
     /// Everything anyone may write. What is not here is refused.
     public static let grants: [Grant] = [
         Grant(role: .inspector, kinds: Set(OperationKind.allCases), areas: [.content, .submission]),
-        Grant(role: .secretary, kinds: [.set], areas: [.councilDecision]),
-        Grant(role: .reviewer, kinds: [.set], areas: [.countyDecision]),
+        Grant(role: .secretary, kinds: [.set, .act], areas: [.councilDecision]),
+        Grant(role: .reviewer, kinds: [.set, .act], areas: [.countyDecision]),
     ]
 
     /// What a role may do through the API besides writing operations.
@@ -89,12 +103,16 @@ public enum Permissions {
 
     /// Checks only that `account`'s role makes `change` (its scope aside).
     ///
-    /// - Throws: `role-forbidden`, saying who does make it.
+    /// - Throws: `role-forbidden`, saying who does make it; `recorded-by-act` for a decision record
+    ///   set as a field (see ``DecisionFields``).
     public static func checkRole(_ change: Change, by account: Account) throws(Rejection) {
         let area = PlanArea.of(change)
         let granted = grants.contains { $0.role == account.role && $0.kinds.contains(change.kind) && $0.areas.contains(area) }
-        guard !granted else { return }
-        throw Rejection(code: "role-forbidden", message: refusal(for: account.role, area: area))
+        guard granted else { throw Rejection(code: "role-forbidden", message: refusal(for: account.role, area: area)) }
+        // The workflow's records are acts with an author and a role, never fields anyone overwrites.
+        if case .setField(let path, _, _) = change, let command = DecisionFields.command(recording: path) {
+            throw Rejection(code: "recorded-by-act", message: "\(quoted(path)) nu se scrie ca un câmp: se consemnează ca act, cu `\(command)` (recorded by an act).")
+        }
     }
 
     /// The words of a refusal to read plans (pull, the plan routes).

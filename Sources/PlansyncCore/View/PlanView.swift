@@ -27,6 +27,11 @@ public struct PlanView: Codable, Hashable, Sendable {
     public var year: Int
     public var template: String
     public var version: Int
+    /// The latest version of the plan's legal life (1, 2… after modifications) and its state.
+    public var latestVersion: Int
+    public var state: VersionState
+    /// County remarks not answered yet.
+    public var openRemarks: Int
     public var createdBy: String
     public var lastChange: HLCTimestamp
     public var fields: [String: Value]
@@ -41,6 +46,9 @@ public struct PlanView: Codable, Hashable, Sendable {
         year = plan.year
         template = schema.template
         version = plan.version
+        latestVersion = plan.workflow.latest.number
+        state = plan.workflow.latest.state
+        openRemarks = plan.workflow.openRemarks.count
         createdBy = plan.createdBy
         lastChange = plan.lastChange
         fields = plan.fields.mapValues(\.value).filter { $0.value != .null }

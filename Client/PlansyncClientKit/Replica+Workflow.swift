@@ -1,0 +1,174 @@
+import Foundation
+import GRDB
+import PlansyncCore
+import PlansyncProtocol
+
+/// An edit that reached the county after the version it was made on froze: it is on a later draft.
+public struct MovedEdit: Codable, Sendable, Hashable {
+    public var operation: OpID
+    public var plan: PlanID
+    public var madeOn: Int
+    public var landedOn: Int
+    /// What the edit changed, in words.
+    public var change: String
+}
+
+/// The legal workflow on this computer: acts recorded offline like any edit, versions as the
+/// county froze them, and the edits that moved to a later draft.
+extension Replica {
+    /// The reviewer checks as the county runs them for this computer's county.
+    public func validator(nomenclator: ServiceNomenclator = .shipped) throws -> PlanValidator {
+        let registry = SirutaRegistry.shipped
+        return PlanValidator(context: ValidationContext(registry: registry, nomenclator: nomenclator,
+                                                        county: registry.county(named: try settings().county)))
+    }
+
+    /// Records an act on the version it is meant for now (see ``PlanWorkflow/target(for:)``).
+    @discardableResult
+    public func act(on plan: PlanID, _ name: ActName, _ make: @escaping (PlanVersion) -> WorkflowAct) throws -> PlanDocument {
+        try record(on: plan) { current in
+            let workflow = current!.workflow
+            guard let version = workflow.target(for: name) else { throw Self.nothingAwaits(name, in: workflow) }
+            return .act(version: version.number, make(version))
+        }
+    }
+
+    /// Sends the plan's draft to the county: its content hash and the checks' findings as they
+    /// stand here, by the UAT's letter. Refused offline when the checks find errors.
+    @discardableResult
+    public func submit(_ plan: PlanID, letter: String) throws -> PlanDocument {
+        let validator = try validator()
+        return try record(on: plan) { current in try validator.submission(of: current!, letter: letter) }
+    }
+
+    /// Why no version waits for an act: what the plan's versions are, and what to do.
+    static func nothingAwaits(_ act: ActName, in workflow: PlanWorkflow) -> Rejection {
+        let latest = workflow.latest
+        let need: String = switch act {
+        case .submit, .answer: "there is no draft open; open a modification with `plansync plan modify`"
+        case .modify: "version \(latest.number) is already a draft; edit it"
+        case .register: "no version waits to be registered (a version is registered once the UAT submits it)"
+        case .remark: "no version is under the county's review (submitted or registered)"
+        case .aviz: "no registered version waits for an aviz"
+        case .hcl: "no version waits for an HCL (it follows a favourable aviz, or approves a modification that leaves Chapter I unchanged)"
+        case .prefect: "no approved version waits to be communicated to the prefect"
+        case .publish: "no version communicated to the prefect waits to be published"
+        }
+        return Rejection(code: "wrong-state", message: "Versiunea \(latest.number) este \(latest.state.romanian): \(need) (wrong state).")
+    }
+
+    /// A version's content as the county holds it: a frozen version replayed from the log up to
+    /// the act that froze it, the draft as it stands here; with the decision records of its acts.
+    public func document(of plan: PlanID, version number: Int) throws -> PlanDocument {
+        try read { db in
+            guard let current = try Self.document(plan, in: db) else { throw ClientError.planNotFound(plan.rawValue) }
+            guard let version = current.workflow.version(number) else {
+                throw ClientError("Plan \(plan) has \(current.workflow.versions.count) version(s); there is no version \(number).")
+            }
+            guard let frozenBy = version.frozenBy else { return current.presenting(version) }
+            let bodies = try Data.fetchAll(db, sql: """
+                SELECT body FROM operation WHERE plan = ? AND state = 'accepted'
+                  AND seq <= (SELECT seq FROM operation WHERE device = ? AND counter = ? AND state = 'accepted')
+                ORDER BY seq
+                """, arguments: [plan.rawValue, frozenBy.device.rawValue, frozenBy.counter])
+            let operations = try bodies.map { try PlanOperation(json: JSONReader.parse($0), path: "operation") }
+            guard let frozen = PlanDocument.replay(operations, rules: rules).document,
+                  frozen.workflow.version(number)?.frozenBy == frozenBy
+            else {
+                throw ClientError("Version \(number) of plan \(plan) was frozen by \(frozenBy), which the county has not confirmed to this computer yet. Run `plansync sync`.")
+            }
+            // The acts made on it since (registration, aviz, HCL…) come from the plan as it stands.
+            return frozen.presenting(version)
+        }
+    }
+
+    /// Settles, after a sync, where this device's edits landed: each edit made on a draft that the
+    /// county froze before the edit reached it is on a later draft. Returns those moved edits
+    /// (each is reported once; `plan state` lists them all).
+    func settleMovedEdits() throws -> [MovedEdit] {
+        try write { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT device, counter, plan, seq, body, made_on_version FROM operation
+                WHERE state = 'accepted' AND made_on_version IS NOT NULL AND landed_on_version IS NULL
+                  AND plan NOT IN (SELECT plan FROM held_operation)
+                ORDER BY plan, seq
+                """)
+            var plans: [PlanID: PlanDocument] = [:]
+            var moved: [MovedEdit] = []
+            let seqOf = try db.cachedStatement(sql: "SELECT seq FROM operation WHERE device = ? AND counter = ? AND state = 'accepted'")
+            func seq(_ id: OpID) throws -> Int64? { try Int64.fetchOne(seqOf, arguments: [id.device.rawValue, id.counter]) }
+            for row in rows {
+                let plan = PlanID(row["plan"] as String)
+                if plans[plan] == nil { plans[plan] = try Self.document(plan, in: db) }
+                guard let workflow = plans[plan]?.workflow else { continue }
+                let madeOn: Int = row["made_on_version"]
+                let editSeq: Int64 = row["seq"]
+                guard let version = workflow.version(madeOn) else { continue }
+                var landedOn = madeOn
+                if let frozenBy = version.frozenBy {
+                    guard let frozeAt = try seq(frozenBy) else { continue }  // not pulled yet: settle later
+                    if editSeq > frozeAt {
+                        // The draft that was open when the edit arrived: the last opened before it.
+                        landedOn = workflow.latest.number
+                        for later in workflow.versions.dropFirst(madeOn) {
+                            guard let openedAt = try seq(later.opening.by) else { break }
+                            if openedAt <= editSeq { landedOn = later.number } else { break }
+                        }
+                    }
+                } else if version.state.isFrozen {
+                    continue
+                }
+                try db.execute(sql: "UPDATE operation SET landed_on_version = ? WHERE device = ? AND counter = ?",
+                               arguments: [landedOn, row["device"] as String, row["counter"] as Int64])
+                if landedOn != madeOn {
+                    let operation = try PlanOperation(json: JSONReader.parse(row["body"] as Data), path: "operation")
+                    moved.append(MovedEdit(operation: operation.id, plan: plan, madeOn: madeOn, landedOn: landedOn,
+                                           change: operation.change.described))
+                }
+            }
+            return moved
+        }
+    }
+
+    /// Every edit of this device that landed on another version than it was made on.
+    public func movedEdits(plan: PlanID) throws -> [MovedEdit] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT body, made_on_version, landed_on_version FROM operation
+                WHERE plan = ? AND landed_on_version != made_on_version ORDER BY seq
+                """, arguments: [plan.rawValue]).map { row in
+                let operation = try PlanOperation(json: JSONReader.parse(row["body"] as Data), path: "operation")
+                return MovedEdit(operation: operation.id, plan: plan, madeOn: row["made_on_version"], landedOn: row["landed_on_version"],
+                                 change: operation.change.described)
+            }
+        }
+    }
+
+    /// When the county received each of these operations (ISO 8601, its clock), as far as this
+    /// computer knows: the county's time of an act, beside the device's.
+    public func countyTimes(_ ids: [OpID]) throws -> [OpID: String] {
+        try read { db in
+            var times: [OpID: String] = [:]
+            let statement = try db.cachedStatement(sql: "SELECT county_at FROM operation WHERE device = ? AND counter = ?")
+            for id in ids {
+                if let at = try String.fetchOne(statement, arguments: [id.device.rawValue, id.counter]) { times[id] = at }
+            }
+            return times
+        }
+    }
+}
+
+extension Change {
+    /// What the change does, in a line, for logs and reports.
+    public var described: String {
+        switch self {
+        case .createPlan(let siruta, let year, let template): "create plan \(year) for SIRUTA \(siruta) (template \(template ?? PlanSchema.unversioned.template))"
+        case .setField(let path, let value, _): "set \(path) = \(value)"
+        case .insertRow(let table, _, let fields): "add row to \(table) \(Value.object(fields))"
+        case .setRowField(let table, let row, let field, let value, _): "set \(table)[\(row)].\(field) = \(value)"
+        case .removeRow(let table, let row, _): "remove \(table)[\(row)]"
+        case .moveRow(let table, let row, _, _): "move \(table)[\(row)]"
+        case .act(let version, let act): "\(act.name.rawValue) version \(version): \(act.summary)"
+        }
+    }
+}

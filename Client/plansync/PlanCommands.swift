@@ -41,9 +41,10 @@ struct PlanCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "A plan as it stands on this computer, with totals and conflicts.")
         @OptionGroup var options: GlobalOptions
         @Argument(help: "Plan id, a unique start of it, or the year.") var plan: String
+        @Option(help: "A version of the plan as the county holds it (default: the plan as it stands here).") var version: Int?
 
         func run() throws {
-            let view = PlanView(try options.replica().findPlan(plan))
+            let view = PlanView(try options.document(plan, version: version))
             try options.emit(view) { view.text }
         }
     }
@@ -108,7 +109,7 @@ struct PlanCommand: ParsableCommand {
 
         func run() throws {
             let replica = try options.replica()
-            let report = try options.validator(county: try replica.settings().county, nomenclator: nomenclator).check(try replica.findPlan(plan))
+            let report = try options.validator(of: replica, nomenclator: nomenclator).check(try replica.findPlan(plan))
             try options.emit(report) { report.text }
             if !report.canSubmit { throw ExitCode(1) }
         }
@@ -132,12 +133,13 @@ struct PlanCommand: ParsableCommand {
         @Option(help: "html or md.") var format: String = "html"
         @Option(name: .shortAndLong, help: "Write to this file instead of standard output.") var output: String?
         @Flag(help: "Leave out the checks' findings.") var noFindings = false
+        @Option(help: "A version of the plan as the county holds it, with the decision records of its acts (default: the latest).") var version: Int?
 
         func run() throws {
             guard let format = PlanRenderer.Format(rawValue: format) else { throw ValidationError("--format is html or md.") }
             let replica = try options.replica()
-            let document = try replica.findPlan(plan)
-            let findings = noFindings ? [] : try options.validator(county: try replica.settings().county, nomenclator: nil).check(document).findings
+            let document = try options.document(plan, version: version)
+            let findings = noFindings ? [] : try options.validator(of: replica, nomenclator: nil).check(document).findings
             try options.write(PlanRenderer(document, findings: findings).render(format), to: output)
         }
     }

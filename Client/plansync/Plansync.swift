@@ -60,16 +60,21 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 
+    /// A plan as it stands here, with the decision records of its latest version's acts; or a
+    /// version as the county froze it.
+    func document(_ plan: String, version: Int?) throws -> PlanDocument {
+        let replica = try replica()
+        let current = try replica.findPlan(plan)
+        guard let version else { return current.presenting(current.workflow.latest) }
+        return try replica.document(of: current.id, version: version)
+    }
+
     /// The reviewer's checks for this commune's county, with a fuller nomenclator if given.
-    func validator(county name: String, nomenclator path: String?) throws -> PlanValidator {
-        let registry = SirutaRegistry.shipped
-        var context = ValidationContext(registry: registry, county: registry.county(named: name))
-        if let path {
-            do { context.nomenclator = try ServiceNomenclator(contentsOf: URL(fileURLWithPath: path)) } catch {
-                throw ValidationError("\(error)")
-            }
+    func validator(of replica: Replica, nomenclator path: String?) throws -> PlanValidator {
+        guard let path else { return try replica.validator() }
+        do { return try replica.validator(nomenclator: try ServiceNomenclator(contentsOf: URL(fileURLWithPath: path))) } catch {
+            throw ValidationError("\(error)")
         }
-        return PlanValidator(context: context)
     }
 }
 

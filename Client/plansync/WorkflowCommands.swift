@@ -21,16 +21,17 @@ struct ActResult: Encodable {
 }
 
 extension GlobalOptions {
-    /// Records an act on a plan and prints where the plan stands.
+    /// Records an act on a plan and prints where the plan stands: `said` gets the version acted
+    /// on, as it is after the act, and the plan's workflow.
     func recordAct(_ planText: String, _ name: ActName, _ make: @escaping (PlanVersion) -> WorkflowAct,
-                   said: (PlanVersion) -> String) throws {
+                   said: (PlanVersion, PlanWorkflow) -> String) throws {
         let replica = try replica()
         let plan = try replica.findPlan(planText)
         let before = plan.workflow.target(for: name)
         let document = try replica.act(on: plan.id, name, make)
         let version = before.flatMap { document.workflow.version($0.number) } ?? document.workflow.latest
         try emit(ActResult(plan: document.id, version: version.number, state: version.state, versions: document.workflow.versions)) {
-            said(version) + " It is sent at the next `plansync sync`."
+            said(version, document.workflow) + " It is sent at the next `plansync sync`."
         }
     }
 }
@@ -73,7 +74,7 @@ extension PlanCommand {
         func run() throws {
             let decision = CouncilDecision(number: number, date: try isoDate(date, option: "--date"), votesFor: votesFor, against: against,
                                            abstentions: abstain, present: present, inOffice: inOffice)
-            try options.recordAct(plan, .hcl, { _ in .hcl(decision) }) { version in
+            try options.recordAct(plan, .hcl, { _ in .hcl(decision) }) { version, _ in
                 "Version \(version.number) approved by HCL \(DecisionFields.written(number, decision.date))"
                     + (version.route == .hclOnly ? " (a modification without Chapter I changes: HCL only)." : ".")
             }
@@ -89,7 +90,7 @@ extension PlanCommand {
 
         func run() throws {
             let date = try isoDate(date, option: "--date")
-            try options.recordAct(plan, .prefect, { _ in .prefect(reference: reference, date: date) }) { version in
+            try options.recordAct(plan, .prefect, { _ in .prefect(reference: reference, date: date) }) { version, _ in
                 "Version \(version.number) communicated to the prefect (\(reference))."
             }
         }
@@ -104,7 +105,7 @@ extension PlanCommand {
 
         func run() throws {
             let date = try isoDate(date, option: "--date")
-            try options.recordAct(plan, .publish, { _ in .publish(date: date, place: place) }) { version in
+            try options.recordAct(plan, .publish, { _ in .publish(date: date, place: place) }) { version, _ in
                 "Version \(version.number) published."
             }
         }
@@ -119,12 +120,8 @@ extension PlanCommand {
         @Option(help: "Why the plan changes.") var reason: String?
 
         func run() throws {
-            let replica = try options.replica()
-            let plan = try replica.findPlan(self.plan)
-            let document = try replica.act(on: plan.id, .modify) { _ in .modify(reason: reason) }
-            let draft = document.workflow.latest
-            try options.emit(ActResult(plan: document.id, version: draft.number, state: draft.state, versions: document.workflow.versions)) {
-                "Opened version \(draft.number), a draft superseding version \(draft.supersedes ?? 0). Edit it, then submit it (or record its HCL if Chapter I is unchanged)."
+            try options.recordAct(plan, .modify, { _ in .modify(reason: reason) }) { version, workflow in
+                "Opened version \(workflow.latest.number), a draft superseding version \(version.number). Edit it, then submit it (or record its HCL if Chapter I is unchanged)."
             }
         }
     }
@@ -144,10 +141,8 @@ extension PlanCommand {
                 throw ValidationError(matches.isEmpty ? "The plan has no remark '\(remark)'; `plansync plan state \(self.plan)` lists them."
                                       : "'\(remark)' matches \(matches.count) remarks; type more of the id.")
             }
-            let document = try replica.act(on: plan.id, .answer) { _ in .answer(remark: matches[0].id, text: text) }
-            try options.emit(ActResult(plan: document.id, version: document.workflow.latest.number, state: document.workflow.latest.state,
-                                       versions: document.workflow.versions)) {
-                "Answered remark \(matches[0].id) in version \(document.workflow.latest.number)."
+            try options.recordAct(self.plan, .answer, { _ in .answer(remark: matches[0].id, text: text) }) { version, _ in
+                "Answered remark \(matches[0].id) in version \(version.number)."
             }
         }
     }
@@ -278,7 +273,7 @@ struct CountyCommand: ParsableCommand {
 
         func run() throws {
             let date = try isoDate(date, option: "--date")
-            try options.recordAct(plan, .register, { _ in .register(number: number, date: date) }) { version in
+            try options.recordAct(plan, .register, { _ in .register(number: number, date: date) }) { version, _ in
                 "Version \(version.number) registered as \(DecisionFields.written(number, date))."
             }
         }
@@ -293,7 +288,7 @@ struct CountyCommand: ParsableCommand {
 
         func run() throws {
             if let path { _ = try PlanPath(path) }
-            try options.recordAct(plan, .remark, { _ in .remark(path: path, text: text) }) { version in
+            try options.recordAct(plan, .remark, { _ in .remark(path: path, text: text) }) { version, _ in
                 "Remark recorded on version \(version.number); the UAT answers it in its next version."
             }
         }
@@ -316,7 +311,7 @@ struct CountyCommand: ParsableCommand {
                 throw ValidationError("--outcome must be favourable, favourable-with-remarks or unfavourable.")
             }
             let aviz = AvizRecord(form: form, reference: reference, outcome: outcome, remarks: remarks)
-            try options.recordAct(plan, .aviz, { _ in .aviz(aviz) }) { version in
+            try options.recordAct(plan, .aviz, { _ in .aviz(aviz) }) { version, _ in
                 "Aviz \(outcome.romanian) recorded on version \(version.number)"
                     + (outcome == .unfavourable ? "; the plan goes back to the UAT as a new draft with the remarks." : ".")
             }

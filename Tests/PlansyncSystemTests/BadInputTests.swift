@@ -28,6 +28,14 @@ struct BadInputTests {
                 let body = #"{"operations":[{"id":"\#(device).2","hlc":1,"by":"ana","plan":"\#(plan.id)","op":"paint"}]}"#
                 return try await rawRequest("POST", push, headers: ana.headers(), body: Data(body.utf8))
             }
+            // Acts: an unknown act, a member of another act, a vote that is not a number, a bad outcome.
+            for act in [#""act":"veto""#, #""act":"modify","number":"5""#, #""act":"hcl","number":"1","date":"2024-03-27","for":"all","against":0,"abstain":0,"present":9,"inOffice":9"#,
+                        #""act":"aviz","form":"hcj","reference":"r","outcome":"maybe""#] {
+                try await expectProblem(400, "malformed-body", county: county) {
+                    let body = #"{"operations":[{"id":"\#(device).2","hlc":1,"by":"ana","plan":"\#(plan.id)","op":"act","version":1,\#(act)}]}"#
+                    return try await rawRequest("POST", push, headers: ana.headers(), body: Data(body.utf8))
+                }
+            }
             try await expectProblem(400, "malformed-body", county: county) {
                 try await rawRequest("POST", push, headers: ana.headers(["Content-Encoding": "gzip"]), body: Data("not gzip".utf8))
             }

@@ -51,7 +51,8 @@ public struct PlanView: Codable, Hashable, Sendable {
         openRemarks = plan.workflow.openRemarks.count
         createdBy = plan.createdBy
         lastChange = plan.lastChange
-        fields = plan.fields.mapValues(\.value).filter { $0.value != .null }
+        // The decision records as the latest version's acts made them.
+        fields = plan.presenting(plan.workflow.latest).fields.mapValues(\.value).filter { $0.value != .null }
         tables = schema.tables.map { table in
             let money = table.columns.filter { table.totalled.contains($0.name) && $0.kind.isMoney }
             let rows = plan.visibleRows(of: table.name).map { row in

@@ -86,13 +86,16 @@ extension Replica {
     /// county froze before the edit reached it is on a later draft. Returns those moved edits
     /// (each is reported once; `plan state` lists them all).
     func settleMovedEdits() throws -> [MovedEdit] {
-        try write { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT device, counter, plan, seq, body, made_on_version FROM operation
-                WHERE state = 'accepted' AND made_on_version IS NOT NULL AND landed_on_version IS NULL
-                  AND plan NOT IN (SELECT plan FROM held_operation)
-                ORDER BY plan, seq
-                """)
+        let unsettled = """
+            SELECT device, counter, plan, seq, body, made_on_version FROM operation
+            WHERE state = 'accepted' AND made_on_version IS NOT NULL AND landed_on_version IS NULL
+              AND plan NOT IN (SELECT plan FROM held_operation)
+            ORDER BY plan, seq
+            """
+        // Usually none: a sync with nothing to settle writes nothing (no fsync).
+        guard try read({ db in try Row.fetchOne(db, sql: unsettled) }) != nil else { return [] }
+        return try write { db in
+            let rows = try Row.fetchAll(db, sql: unsettled)
             var plans: [PlanID: PlanDocument] = [:]
             var moved: [MovedEdit] = []
             let seqOf = try db.cachedStatement(sql: "SELECT seq FROM operation WHERE device = ? AND counter = ? AND state = 'accepted'")

@@ -199,6 +199,8 @@ public final class Replica: Sendable {
                 -- next draft, and the clerk is told).
                 ALTER TABLE operation ADD COLUMN made_on_version INTEGER;
                 ALTER TABLE operation ADD COLUMN landed_on_version INTEGER;
+                CREATE INDEX operation_unsettled ON operation (plan, seq)
+                    WHERE made_on_version IS NOT NULL AND landed_on_version IS NULL;
                 """)
         }
         return migrator

@@ -232,7 +232,9 @@ public struct OperationRules: Sendable {
                 throw Rejection(code: "too-large", message: "Tabelul \(table) are deja \(limits.rowsPerTable) de rânduri (table full).")
             }
             try checkPlanSize(plan, adding: Value.object(values).byteSize + position.utf8.count)
-        case .createPlan, .act:
+        case .act(_, let act):
+            try checkPlanSize(plan, adding: act.texts.reduce(0) { $0 + $1.utf8.count })
+        case .createPlan:
             return
         }
     }

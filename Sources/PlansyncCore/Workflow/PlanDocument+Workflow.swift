@@ -18,15 +18,17 @@ extension PlanDocument {
 
     /// Applies a checked act on version `number`.
     mutating func apply(act: WorkflowAct, on number: Int, by operation: PlanOperation) {
+        guard workflow.versions.indices.contains(number - 1) else { return }  // the rules refuse it first
         let index = number - 1
         let from = workflow.versions[index].state
         var actedOn = index
         switch act {
         case .submit(_, let hash, let findings):
-            // A second submission of the same content (another device, concurrently) joins the first.
-            guard from == .draft else { break }
+            // A second submission of the same content (another device, concurrently) is the same
+            // submission: nothing more to record.
+            guard from == .draft else { return }
             freeze(index, by: operation.id, hash: hash)
-            workflow.versions[index].findings = findings
+            workflow.versions[index].findings = findings.sorted()
             workflow.versions[index].state = .submitted
         case .register:
             workflow.versions[index].state = .registered

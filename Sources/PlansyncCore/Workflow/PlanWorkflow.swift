@@ -174,6 +174,10 @@ public struct Remark: Codable, Hashable, Sendable {
 /// A plan's versions and the county's remarks: the legal side of the document, a projection of its
 /// act operations in the county's order, like the content.
 public struct PlanWorkflow: Codable, Hashable, Sendable {
+    /// Versions a plan may have: a real plan has a handful a year (a modification after each
+    /// legislative change); the bound keeps a misbehaving device from growing a plan without end.
+    public static let maximumVersions = 100
+
     /// Oldest first; version `n` is at index `n - 1`.
     public internal(set) var versions: [PlanVersion]
     public internal(set) var remarks: [Remark]

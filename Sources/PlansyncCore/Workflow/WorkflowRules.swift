@@ -13,6 +13,15 @@ extension OperationRules {
             throw Rejection(code: "too-large", message: "Un text al actului are \(text.utf8.count) octeți; cel mult \(limits.valueBytes) (text too long).")
         }
         let state = version.state
+        // Each freeze and each modification adds a version; the plan keeps a bounded number.
+        let addsVersion: Bool = switch act {
+        case .submit, .modify: state == .draft || act.name == .modify
+        case .hcl: state == .draft
+        default: false
+        }
+        if addsVersion, workflow.versions.count >= PlanWorkflow.maximumVersions {
+            throw Rejection(code: "too-large", message: "Planul are deja \(workflow.versions.count) versiuni; cel mult \(PlanWorkflow.maximumVersions). Cereți consiliului județean să verifice ce se întâmplă (too many versions).")
+        }
         func require(_ states: Set<VersionState>, _ what: String) throws(Rejection) {
             guard states.contains(state) else {
                 throw Rejection(code: "wrong-state", message: "Versiunea \(number) este \(state.romanian) (\(state.rawValue)); \(what) (wrong state).")

@@ -142,7 +142,36 @@ struct Bench {
         }
         report("render it as HTML with findings (median of 50)", String(format: "%.2f ms", median(renderTimes)), "", target: "")
 
-        // 7. Where the time of a sync goes, in process.
+        // 7. The legal workflow: what freezing a version, reading a frozen one and the county's
+        // totals cost.
+        var hashTimes: [Double] = []
+        for _ in 0..<50 {
+            let started = ContinuousClock.now
+            precondition(PlanSnapshot(negomir).hash.count == 64)
+            hashTimes.append(milliseconds(since: started))
+        }
+        report("content hash of the seed plan (median of 50)", String(format: "%.2f ms", median(hashTimes)), "", target: "")
+        let history = try writer.replica.log(plan: plan.id, limit: 100_000).map(\.operation)  // oldest first
+        var replayTimes: [Double] = []
+        for _ in 0..<5 {
+            let started = ContinuousClock.now
+            precondition(PlanDocument.replay(history).document != nil)
+            replayTimes.append(milliseconds(since: started))
+        }
+        report("replay a version: \(history.count) ops (median of 5)", String(format: "%.0f ms", median(replayTimes)),
+               String(format: "%.1f µs per op", median(replayTimes) * 1000 / Double(history.count)), target: "")
+        let registry = SirutaRegistry.shipped
+        let uats = registry.uats.values.filter { $0.county == gorj.county }
+        let counted = uats.map { CountyTotals.Counted(uat: $0, version: negomir.workflow.latest, document: negomir) }
+        var totalsTimes: [Double] = []
+        for _ in 0..<10 {
+            let started = ContinuousClock.now
+            precondition(CountyTotals(counted, by: .uat).lines.count == uats.count)
+            totalsTimes.append(milliseconds(since: started))
+        }
+        report("county totals by UAT, \(uats.count) plans (median of 10)", String(format: "%.1f ms", median(totalsTimes)), "", target: "")
+
+        // 8. Where the time of a sync goes, in process.
         print("")
         try await Phases.run(root: root)
     }

@@ -16,10 +16,13 @@ public struct MovedEdit: Codable, Sendable, Hashable {
 /// The legal workflow on this computer: acts recorded offline like any edit, versions as the
 /// county froze them, and the edits that moved to a later draft.
 extension Replica {
-    /// The reviewer checks as the county runs them for this computer's county.
-    public func validator(nomenclator: ServiceNomenclator = .shipped) throws -> PlanValidator {
+    /// The reviewer checks as the county runs them for this computer's county: with the service
+    /// codes the county's server said it knows (as of the last sync), unless a list is given.
+    public func validator(nomenclator: ServiceNomenclator? = nil) throws -> PlanValidator {
         let registry = SirutaRegistry.shipped
-        return PlanValidator(context: ValidationContext(registry: registry, nomenclator: nomenclator,
+        let listed = try serverCapabilities()?.serviceCodes.map { ServiceNomenclator(codes: $0, source: "the county's server") }
+        let codes = nomenclator ?? listed
+        return PlanValidator(context: ValidationContext(registry: registry, nomenclator: codes ?? .shipped,
                                                         county: registry.county(named: try settings().county)))
     }
 

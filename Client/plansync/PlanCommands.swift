@@ -109,7 +109,8 @@ struct PlanCommand: ParsableCommand {
 
         func run() throws {
             let replica = try options.replica()
-            let report = try options.validator(of: replica, nomenclator: nomenclator).check(try replica.findPlan(plan))
+            // With the decision records the latest version's acts made: their dates and votes are checked too.
+            let report = try options.validator(of: replica, nomenclator: nomenclator).check(try options.document(plan, version: nil))
             try options.emit(report) { report.text }
             if !report.canSubmit { throw ExitCode(1) }
         }

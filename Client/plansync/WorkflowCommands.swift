@@ -198,20 +198,24 @@ extension PlanCommand {
                 for version in document.workflow.versions {
                     var line = "  version \(version.number): \(version.state.rawValue) — \(version.state.romanian)"
                     if let supersedes = version.supersedes { line += ", supersedes \(supersedes)" }
-                    if version.opening.cause != .created { line += ", opened: \(version.opening.cause.rawValue)" + (version.opening.reason.map { " (\($0))" } ?? "") }
+                    if version.opening.cause != .created { line += ", opened: \(version.opening.cause.rawValue)" + (version.opening.reason.map { " (\(quoted($0)))" } ?? "") }
                     if let route = version.route { line += ", approved: \(route.rawValue)" }
                     if let changes = version.changesChapterOne { line += changes ? ", changes Chapter I" : ", Chapter I unchanged" }
                     lines.append(line)
                 }
                 lines.append("History:")
+                /// Other people's text, its line breaks indented: it cannot pass for a line of this report.
+                func quoted(_ text: String) -> String {
+                    text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).joined(separator: "\n        ")
+                }
                 lines += history.map { item in
-                    "  v\(item.version) \(item.act.rawValue)\t\(item.from.rawValue) → \(item.to.rawValue)\t\(item.by)\(item.role.map { " (\($0.rawValue))" } ?? "")"
-                        + "\tdevice \(item.deviceTime)\tcounty \(item.countyTime ?? "not synced yet")\n      \(item.summary)"
+                    "  v\(item.version) \(item.act.rawValue)\t\(item.from.rawValue) → \(item.to.rawValue)\t\(quoted(item.by))\(item.role.map { " (\($0.rawValue))" } ?? "")"
+                        + "\tdevice \(item.deviceTime)\tcounty \(item.countyTime ?? "not synced yet")\n      \(quoted(item.summary))"
                 }
                 if history.isEmpty { lines.append("  (no acts yet)") }
                 lines.append(report.remarksToAnswer.isEmpty ? "No remarks to answer." : "Remarks to answer (`plansync plan answer \(document.id) REMARK TEXT`):")
-                lines += report.remarksToAnswer.map { "  \($0.id) (version \($0.version)\($0.path.map { ", \($0)" } ?? ""), \($0.author)): \($0.text)" }
-                lines += report.movedEdits.map { "Edit \($0.operation) (\($0.change)) was made on version \($0.madeOn), frozen meanwhile: it is on version \($0.landedOn)." }
+                lines += report.remarksToAnswer.map { "  \($0.id) (version \($0.version)\($0.path.map { ", \(quoted($0))" } ?? ""), \(quoted($0.author))): \(quoted($0.text))" }
+                lines += report.movedEdits.map { "Edit \($0.operation) (\(quoted($0.change))) was made on version \($0.madeOn), frozen meanwhile: it is on version \($0.landedOn)." }
                 return lines.joined(separator: "\n")
             }
         }

@@ -88,13 +88,19 @@ public struct Capabilities: Codable, Sendable, Equatable {
     public var limits: OperationLimits
     /// The county's clock (ms since 1970) when it answered.
     public var time: Int64
+    /// The social service codes the county's checks know (its nomenclator, which may be fuller
+    /// than the one shipped): a client checks a plan before submitting it with the same list, so
+    /// its findings are the county's. Absent from servers before the workflow.
+    public var serviceCodes: [String]?
 
-    public init(protocols: [Int], operations: [OperationKind], templates: [String], limits: OperationLimits, time: Int64) {
+    public init(protocols: [Int], operations: [OperationKind], templates: [String], limits: OperationLimits, time: Int64,
+                serviceCodes: [String]? = nil) {
         self.protocols = protocols
         self.operations = operations
         self.templates = templates
         self.limits = limits
         self.time = time
+        self.serviceCodes = serviceCodes
     }
 
     /// A short fingerprint of what the server accepts (not of its clock): every pull page carries

@@ -100,6 +100,10 @@ public struct AvizRecord: Hashable, Sendable, Codable {
 
 /// The HCL approving a version: its number and date and the vote.
 public struct CouncilDecision: Hashable, Sendable, Codable {
+    /// More councillors than any council has (the largest, Bucharest's, has 55): votes and
+    /// counts above it are refused before any arithmetic.
+    public static let maximumCouncillors: Int64 = 1_000
+
     public var number: String
     public var date: String
     public var votesFor: Int64

@@ -37,9 +37,9 @@ struct TestCounty {
     let store: CountyStore
     let root: URL
 
-    init(clock: any WallClock = SystemClock()) async throws {
+    init(clock: any WallClock = SystemClock(), nomenclator: ServiceNomenclator = .shipped) async throws {
         root = try temporaryDirectory("county")
-        directory = try CountyDirectory(url: root.appendingPathComponent("server"), clock: clock)
+        directory = try CountyDirectory(url: root.appendingPathComponent("server"), nomenclator: nomenclator, clock: clock)
         store = try await directory.open(County(code: 18, name: "GORJ")).store
     }
 

@@ -11,7 +11,13 @@ struct SyncRoutes: Sendable {
     let directory: CountyDirectory
     let logger: Logger
     /// What this server accepts; every pull page carries its tag.
-    let capabilities = ServerCapabilities()
+    let capabilities: ServerCapabilities
+
+    init(directory: CountyDirectory, logger: Logger) {
+        self.directory = directory
+        self.logger = logger
+        capabilities = ServerCapabilities(nomenclator: directory.nomenclator)
+    }
     /// The most operations one pull page may ask for.
     static let maximumPageOperations = 5_000
 
@@ -217,13 +223,18 @@ extension Principal {
 /// What this server accepts (`GET /v1/capabilities`).
 public struct ServerCapabilities: Sendable {
     public let tag: String
+    /// The service codes the county's checks accept: a submission's findings are computed with them.
+    private let serviceCodes: [String]
 
-    public init() { tag = Self.capabilities(time: 0).tag }
+    public init(nomenclator: ServiceNomenclator = .shipped) {
+        serviceCodes = nomenclator.entries.keys.map(\.description).sorted()
+        tag = Self.capabilities(time: 0, serviceCodes: serviceCodes).tag
+    }
 
-    public func now() -> Capabilities { Self.capabilities(time: SystemClock().nowMillis()) }
+    public func now() -> Capabilities { Self.capabilities(time: SystemClock().nowMillis(), serviceCodes: serviceCodes) }
 
-    private static func capabilities(time: Int64) -> Capabilities {
+    private static func capabilities(time: Int64, serviceCodes: [String]) -> Capabilities {
         Capabilities(protocols: Array(ProtocolVersion.supported), operations: OperationKind.allCases,
-                     templates: PlanSchema.versions.map(\.template), limits: .standard, time: time)
+                     templates: PlanSchema.versions.map(\.template), limits: .standard, time: time, serviceCodes: serviceCodes)
     }
 }

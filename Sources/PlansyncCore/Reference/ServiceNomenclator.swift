@@ -77,5 +77,11 @@ public struct ServiceNomenclator: Sendable {
         self.entries = entries
     }
 
+    /// The codes a county server lists (``Capabilities/serviceCodes``), without names: what the
+    /// checks need to find the same codes known as the county does.
+    public init(codes: [String], source: String) {
+        entries = Dictionary(codes.compactMap(ServiceCode.init).map { ($0, Entry(code: $0, name: "", source: source)) }) { first, _ in first }
+    }
+
     public func contains(_ code: ServiceCode) -> Bool { entries[code] != nil }
 }

@@ -58,12 +58,13 @@ public struct PlanView: Codable, Hashable, Sendable {
             let rows = plan.visibleRows(of: table.name).map { row in
                 let values = row.fields.mapValues(\.value).filter { $0.value != .null }
                 let total: Int64? = money.isEmpty ? nil
-                    : money.reduce(0) { $0 + $1.kind.counted(values[$1.name] ?? .null, unit: unit) }
+                    : money.reduce(0) { $0.addingSaturating($1.kind.counted(values[$1.name] ?? .null, unit: unit)) }
                 return RowView(id: row.id, values: values, total: total)
             }
             var totals: [String: Int64] = [:]
             for column in table.columns where table.totalled.contains(column.name) {
-                totals[column.name] = rows.reduce(0) { $0 + column.kind.counted($1.values[column.name] ?? .null, unit: unit) }
+                // Saturating: a cell of absurd size (many digits typed) cannot trap the view.
+                totals[column.name] = rows.reduce(0) { $0.addingSaturating(column.kind.counted($1.values[column.name] ?? .null, unit: unit)) }
             }
             return TableView(name: table.name, title: table.title, columns: table.columns.map(\.name), rows: rows, totals: totals)
         }

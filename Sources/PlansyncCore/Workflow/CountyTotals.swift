@@ -40,7 +40,14 @@ public struct CountyTotals: Codable, Hashable, Sendable {
         public var occupancy: Int64
         /// Bani per source column (`budget.local`…).
         public var budgets: [String: Int64]
-        public var total: Int64 { budgets.values.reduce(0, +) }
+        /// Sums saturate: a cell of absurd size (a typo of many digits) cannot trap the county's totals.
+        public var total: Int64 { budgets.values.reduce(0) { $0.addingSaturating($1) } }
+
+        mutating func add(capacity: Int64 = 0, occupancy: Int64 = 0, budgets more: [String: Int64]) {
+            self.capacity = self.capacity.addingSaturating(capacity)
+            self.occupancy = self.occupancy.addingSaturating(occupancy)
+            budgets.merge(more) { $0.addingSaturating($1) }
+        }
     }
 
     public var grouping: Grouping
@@ -72,22 +79,18 @@ public struct CountyTotals: Codable, Hashable, Sendable {
                     switch grouping {
                     case .uat:
                         add(String(plan.uat.siruta.rawValue), plan.uat.name, plan: plan.document.id, into: &seen) { line in
-                            line.capacity += capacity
-                            line.occupancy += occupancy
-                            line.budgets.merge(budgets, uniquingKeysWith: +)
+                            line.add(capacity: capacity, occupancy: occupancy, budgets: budgets)
                         }
                     case .service:
                         let written = row.text("code") ?? ""
                         let key = ServiceCode(written)?.description ?? (written.isEmpty ? "(fără cod)" : written)
                         add(key, row.text("name") ?? key, plan: plan.document.id, into: &seen) { line in
-                            line.capacity += capacity
-                            line.occupancy += occupancy
-                            line.budgets.merge(budgets, uniquingKeysWith: +)
+                            line.add(capacity: capacity, occupancy: occupancy, budgets: budgets)
                         }
                     case .source:
                         for source in Self.sources {
                             add(source.column, source.label, plan: plan.document.id, into: &seen) { line in
-                                line.budgets[source.column, default: 0] += budgets[source.column] ?? 0
+                                line.add(budgets: [source.column: budgets[source.column] ?? 0])
                             }
                         }
                     }
@@ -99,9 +102,9 @@ public struct CountyTotals: Codable, Hashable, Sendable {
 
     /// The sum of every line.
     public var total: Line {
-        Line(key: "total", label: "total", plans: counted.count, capacity: lines.reduce(0) { $0 + $1.capacity },
-             occupancy: lines.reduce(0) { $0 + $1.occupancy },
-             budgets: lines.reduce(into: [:]) { $0.merge($1.budgets, uniquingKeysWith: +) })
+        var total = Line(key: "total", label: "total", plans: counted.count, capacity: 0, occupancy: 0, budgets: [:])
+        for line in lines { total.add(capacity: line.capacity, occupancy: line.occupancy, budgets: line.budgets) }
+        return total
     }
 
     /// RFC 4180 CSV: a header, one record per line, then the total; money in bani (exact) and in lei.
@@ -141,7 +144,8 @@ public struct CountyTotals: Codable, Hashable, Sendable {
 
     /// A field quoted when it holds a comma, a quote or a line break (RFC 4180).
     static func csvField(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        // By scalars: "\r\n" is one Character, equal to neither "\r" nor "\n".
+        guard text.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

@@ -35,9 +35,10 @@ extension PlanDocument {
         case .remark(let path, let text):
             addRemark(id: operation.id, version: number, path: path, text: text, by: operation)
         case .aviz(let aviz):
+            // Its remarks are answered in the next version, whatever the outcome.
+            if let remarks = aviz.remarks { addRemark(id: operation.id, version: number, path: nil, text: remarks, by: operation) }
             if aviz.outcome == .unfavourable {
                 workflow.versions[index].state = .returned
-                if let remarks = aviz.remarks { addRemark(id: operation.id, version: number, path: nil, text: remarks, by: operation) }
                 if workflow.draft == nil { openVersion(.returned, by: operation.id) }
             } else {
                 workflow.versions[index].state = .avizat
@@ -50,7 +51,8 @@ extension PlanDocument {
                 workflow.versions[index].route = .full
             }
             workflow.versions[index].state = .approved
-            for earlier in 0..<index where workflow.versions[earlier].state.isApproved {
+            // The version approved replaces every earlier one: in force, or still before the county.
+            for earlier in 0..<index where workflow.versions[earlier].state != .draft {
                 workflow.versions[earlier].state = .superseded
             }
         case .prefect:

@@ -143,6 +143,20 @@ public struct PlanVersion: Codable, Hashable, Sendable {
         return nil
     }
 
+    /// The latest date the version's acts carry (the letter's, the registration's, the aviz's,
+    /// the HCL's…): every later act is dated on or after it.
+    public var lastDate: CalendarDate? {
+        acts.compactMap { recorded -> CalendarDate? in
+            switch recorded.act {
+            case .submit(let letter, _, _): RegistrationReference(letter).date
+            case .register(_, let date), .prefect(_, let date), .publish(let date, _): CalendarDate(date)
+            case .aviz(let aviz): RegistrationReference(aviz.reference).date
+            case .hcl(let hcl): CalendarDate(hcl.date)
+            case .remark, .modify, .answer: nil
+            }
+        }.max()
+    }
+
     public var publication: (date: String, place: String?)? {
         if case .publish(let date, let place)? = last(.publish)?.act { return (date, place) }
         return nil

@@ -27,7 +27,12 @@ extension PlanValidator {
         else { return }
         let own = check(plan).marks
         guard carried.sorted() == own else {
-            throw Rejection(code: "findings-differ", message: "Constatările transmise nu sunt cele ale verificărilor județului pe același conținut (\(own.count) față de \(carried.count)). Actualizați plansync și transmiteți din nou (findings differ from the county's).")
+            let missing = Set(own).subtracting(carried).sorted().prefix(3).map { "\($0.severity) \($0.code) \($0.path)" }
+            let extra = Set(carried).subtracting(own).sorted().prefix(3).map { "\($0.severity) \($0.code) \($0.path)" }
+            throw Rejection(code: "findings-differ", message: "Constatările transmise nu sunt cele ale verificărilor județului pe același conținut"
+                + (missing.isEmpty ? "" : "; județul găsește și: \(missing.joined(separator: "; "))")
+                + (extra.isEmpty ? "" : "; județul nu găsește: \(extra.joined(separator: "; "))")
+                + ". Sincronizați (lista de coduri a județului vine cu sincronizarea), verificați și transmiteți din nou; dacă persistă, actualizați plansync (findings differ from the county's).")
         }
     }
 }

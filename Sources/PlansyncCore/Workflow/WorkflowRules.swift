@@ -22,6 +22,9 @@ extension OperationRules {
         if addsVersion, workflow.versions.count >= PlanWorkflow.maximumVersions {
             throw Rejection(code: "too-large", message: "Planul are deja \(workflow.versions.count) versiuni; cel mult \(PlanWorkflow.maximumVersions). Cereți consiliului județean să verifice ce se întâmplă (too many versions).")
         }
+        if [.register, .remark, .aviz, .hcl].contains(act.name), let later = workflow.versions.dropFirst(number).last(where: { $0.route != nil }) {
+            throw Rejection(code: "wrong-state", message: "Versiunea \(number) a fost înlocuită de versiunea \(later.number), aprobată prin HCL; actele se fac pe versiunea în vigoare sau pe una mai nouă (replaced by a later approved version).")
+        }
         func require(_ states: Set<VersionState>, _ what: String) throws(Rejection) {
             guard states.contains(state) else {
                 throw Rejection(code: "wrong-state", message: "Versiunea \(number) este \(state.romanian) (\(state.rawValue)); \(what) (wrong state).")
@@ -34,7 +37,7 @@ extension OperationRules {
                 throw Rejection(code: "too-large", message: "Transmiterea poartă \(findings.count) constatări; cel mult \(limits.rowsPerTable) (too many findings).")
             }
             if state != .draft {
-                guard version.contentHash == hash, version.findings == findings.sorted() else {
+                guard state == .submitted || state == .registered, version.contentHash == hash, version.findings == findings.sorted() else {
                     throw Rejection(code: "version-frozen", message: "Versiunea \(number) a fost deja transmisă de \(version.last(.submit)?.operation.author ?? "altcineva"), cu alt conținut; editările făcute după aceea sunt pe versiunea \(workflow.latest.number) (already submitted with other content).")
                 }
                 return  // the same submission again (another device, concurrently): one submission
@@ -52,7 +55,7 @@ extension OperationRules {
         case .register(let registryNumber, let date):
             try require([.submitted], "doar o versiune transmisă și neînregistrată se înregistrează")
             try requireText(registryNumber, "Numărul de înregistrare", "the registration number")
-            try requireOrder(date, after: version.letter.flatMap { RegistrationReference($0).date }, "înregistrarea", "adresa UAT")
+            try requireOrder(date, after: version.lastDate, "înregistrarea", "adresa UAT")
         case .remark(_, let text):
             try require([.submitted, .registered], "observațiile se fac pe o versiune transmisă, înainte de aviz")
             try requireText(text, "Observația", "the remark")
@@ -66,17 +69,17 @@ extension OperationRules {
                 throw Rejection(code: "missing-remarks", message: "Un aviz \(aviz.outcome.romanian) are observații: dați-le cu --remarks (remarks required).")
             }
             if let date = RegistrationReference(aviz.reference).date {
-                try requireOrder(date.iso, after: version.registration.flatMap { CalendarDate($0.date) }, "avizul", "înregistrarea")
+                try requireOrder(date.iso, after: version.lastDate, "avizul", "înregistrarea")
             }
         case .hcl(let hcl):
             try checkHCL(hcl, version: version, of: plan)
         case .prefect(let reference, let date):
             try require([.approved], "comunicarea către Prefect urmează aprobării prin HCL")
             try requireText(reference, "Numărul comunicării", "the communication's number")
-            try requireOrder(date, after: version.hcl.flatMap { CalendarDate($0.date) }, "comunicarea către Prefect", "HCL")
+            try requireOrder(date, after: version.lastDate, "comunicarea către Prefect", "HCL")
         case .publish(let date, _):
             try require([.communicated], "publicarea urmează comunicării către Prefect")
-            try requireOrder(date, after: version.prefect.flatMap { CalendarDate($0.date) }, "publicarea", "comunicarea către Prefect")
+            try requireOrder(date, after: version.lastDate, "publicarea", "comunicarea către Prefect")
         case .modify:
             guard number == workflow.latest.number else {
                 throw Rejection(code: "wrong-state", message: "Versiunea \(number) nu este ultima; ultima este \(workflow.latest.number) (modify the latest version).")
@@ -101,7 +104,7 @@ extension OperationRules {
         let workflow = plan.workflow
         switch version.state {
         case .avizat:
-            try requireOrder(hcl.date, after: version.aviz.flatMap { RegistrationReference($0.reference).date }, "HCL", "avizul")
+            try requireOrder(hcl.date, after: version.lastDate, "HCL", "avizul")
         case .draft:
             guard let approved = workflow.approvedBefore(version.number) else {
                 throw Rejection(code: "aviz-required", message: "Versiunea \(version.number) nu a primit avizul consiliului județean: transmiteți-o (`plansync plan submit`) înainte de HCL (aviz required).")
@@ -110,14 +113,19 @@ extension OperationRules {
             guard approved.chapterOneHash == PlanSnapshot.chapterOne(plan).hash else {
                 throw Rejection(code: "aviz-required", message: "Modificarea schimbă Capitolul I (servicii, capacități, bugete) față de versiunea \(approved.number) aprobată: trebuie transmisă spre avizare consiliului județean înainte de HCL (a Chapter I change needs a new aviz).")
             }
-            try requireOrder(hcl.date, after: approved.hcl.flatMap { CalendarDate($0.date) }, "HCL", "HCL-ul versiunii aprobate")
+            try requireOrder(hcl.date, after: approved.lastDate, "HCL", "HCL-ul versiunii aprobate")
         default:
             throw Rejection(code: "wrong-state", message: "Versiunea \(version.number) este \(version.state.romanian) (\(version.state.rawValue)); HCL-ul aprobă o versiune avizată favorabil sau o modificare fără schimbări în Capitolul I (wrong state).")
         }
         try requireText(hcl.number, "Numărul HCL", "the HCL number")
+        // In range before any sum: no number a device sends can overflow the arithmetic below.
+        let numbers = [hcl.votesFor, hcl.against, hcl.abstentions, hcl.present, hcl.inOffice]
+        guard numbers.allSatisfy({ (0...CouncilDecision.maximumCouncillors).contains($0) }) else {
+            throw Rejection(code: "vote-rules", message: "Voturile și numărul consilierilor sunt între 0 și \(CouncilDecision.maximumCouncillors) (votes out of range).")
+        }
         let cast = hcl.votesFor + hcl.against + hcl.abstentions
         let problem: String? =
-            [hcl.votesFor, hcl.against, hcl.abstentions, hcl.present, hcl.inOffice].contains { $0 < 0 } ? "voturile și numerele nu pot fi negative"
+            hcl.inOffice == 0 ? "consiliul nu are consilieri în funcție"
             : cast > hcl.present ? "au votat \(cast) consilieri, dar erau prezenți \(hcl.present)"
             : hcl.present > hcl.inOffice ? "prezenți \(hcl.present), mai mulți decât cei \(hcl.inOffice) în funcție"
             : hcl.present * 2 <= hcl.inOffice ? "fără cvorum: \(hcl.present) prezenți din \(hcl.inOffice) în funcție"
@@ -149,7 +157,7 @@ extension WorkflowAct {
     /// The free texts the act carries (their size is limited like a value's).
     var texts: [String] {
         switch self {
-        case .submit(let letter, let hash, _): [letter, hash]
+        case .submit(let letter, let hash, let findings): [letter, hash] + findings.flatMap { [$0.code, $0.severity, $0.path] }
         case .register(let number, let date): [number, date]
         case .remark(let path, let text): [path ?? "", text]
         case .aviz(let aviz): [aviz.reference, aviz.remarks ?? ""]

@@ -162,14 +162,23 @@ struct Bench {
                String(format: "%.1f µs per op", median(replayTimes) * 1000 / Double(history.count)), target: "")
         let registry = SirutaRegistry.shipped
         let uats = registry.uats.values.filter { $0.county == gorj.county }
-        let counted = uats.map { CountyTotals.Counted(uat: $0, version: negomir.workflow.latest, document: negomir) }
+        // The seed plan with 20 services, budgets in every source, for every UAT of the county.
+        var services = negomir
+        for index in 0..<20 {
+            let values: [String: Value] = ["code": .text("8810 ID-IV"), "name": .text("Serviciul \(index)"), "capacity": .text("12"), "occupancy": .text("10"),
+                                           "budget.local": .text("150.000"), "budget.county": .text("20.000"), "budget.state": .text("7.050"),
+                                           "budget.contributions": .text("-"), "budget.other": .text("0")]
+            services.apply(PlanOperation(id: OpID(device: DeviceID("bench"), counter: Int64(index + 1)), hlc: negomir.lastChange, author: "bench",
+                                         plan: negomir.id, change: PlanEditor(plan: services).insertRow(into: "services", values: values)))
+        }
+        let counted = uats.map { CountyTotals.Counted(uat: $0, version: services.workflow.latest, document: services) }
         var totalsTimes: [Double] = []
         for _ in 0..<10 {
             let started = ContinuousClock.now
             precondition(CountyTotals(counted, by: .uat).lines.count == uats.count)
             totalsTimes.append(milliseconds(since: started))
         }
-        report("county totals by UAT, \(uats.count) plans (median of 10)", String(format: "%.1f ms", median(totalsTimes)), "", target: "")
+        report("county totals by UAT, \(uats.count) plans × 20 services (median of 10)", String(format: "%.1f ms", median(totalsTimes)), "", target: "")
 
         // 8. Where the time of a sync goes, in process.
         print("")

@@ -116,8 +116,12 @@ extension Replica {
         if current != nil { next.apply(operation) }
         try Self.save(next, in: db)
         try db.execute(sql: """
-            INSERT INTO operation (device, counter, plan, body, state, recorded_at, made_on_version) VALUES (?, ?, ?, ?, 'pending', ?, ?)
-            """, arguments: [id.device.rawValue, id.counter, operation.plan.rawValue, operation.canonicalJSON, Self.now(), madeOn])
+            INSERT INTO operation (device, counter, plan, body, state, recorded_at) VALUES (?, ?, ?, ?, 'pending', ?)
+            """, arguments: [id.device.rawValue, id.counter, operation.plan.rawValue, operation.canonicalJSON, Self.now()])
+        if let madeOn {
+            try db.cachedStatement(sql: "INSERT INTO unsettled_edit (device, counter, plan, version) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [id.device.rawValue, id.counter, operation.plan.rawValue, madeOn])
+        }
         try Self.setSetting("hlc", String(hlc.rawValue), in: db)
         return next
     }

@@ -60,8 +60,16 @@ extension Replica {
     }
 
     static func save(_ plan: PlanDocument, in db: Database) throws {
-        try db.execute(sql: "INSERT OR REPLACE INTO plan (id, siruta, year, document) VALUES (?, ?, ?, ?)",
-                       arguments: [plan.id.rawValue, plan.siruta.rawValue, plan.year, try WireJSON.encode(plan)])
+        try db.execute(sql: "INSERT OR REPLACE INTO plan (id, siruta, year, document, workflow) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [plan.id.rawValue, plan.siruta.rawValue, plan.year, try WireJSON.encode(plan), try WireJSON.encode(plan.workflow)])
+    }
+
+    /// A plan's versions and acts, without decoding its content (plans saved before they were
+    /// kept apart are decoded whole).
+    static func workflow(_ id: PlanID, in db: Database) throws -> PlanWorkflow? {
+        guard let stored = try Row.fetchOne(db, sql: "SELECT workflow FROM plan WHERE id = ?", arguments: [id.rawValue]) else { return nil }
+        if let workflow = stored["workflow"] as Data? { return try WireJSON.decode(PlanWorkflow.self, from: workflow) }
+        return try document(id, in: db)?.workflow
     }
 
     public func plan(_ id: PlanID) throws -> PlanDocument? {

@@ -45,6 +45,8 @@ extension Replica {
                                    newDevice: moved.id.device.rawValue, newCounter: moved.id.counter, reissuedAt: now).insert(db)
                 try db.execute(sql: "DELETE FROM operation WHERE device = ? AND counter = ? AND state = 'pending'",
                                arguments: [old.rawValue, operation.id.counter])
+                try db.execute(sql: "UPDATE unsettled_edit SET device = ?, counter = ?, plan = ? WHERE device = ? AND counter = ?",
+                               arguments: [moved.id.device.rawValue, moved.id.counter, moved.plan.rawValue, old.rawValue, operation.id.counter])
                 try LogRecord(device: moved.id.device.rawValue, counter: moved.id.counter, plan: moved.plan.rawValue, body: moved.canonicalJSON,
                               state: "pending", seq: nil, rejectionCode: nil, rejectionMessage: nil, recordedAt: now).insert(db)
                 plans.formUnion([operation.plan, moved.plan])

@@ -297,13 +297,21 @@ extension Replica {
                        reason: reason, receivedAt: now()).insert(db, onConflict: .ignore)
     }
 
-    /// Records when the last sync finished. Written without waiting for the disk: losing this
-    /// time in a power cut is harmless, and an fsync here would double the cost of an empty sync.
-    func markSynced() throws {
+    /// Records when the last sync finished and where this device's edits landed (see
+    /// ``settleMovedEdits(in:)``). Written without waiting for the disk: both are derived — a power
+    /// cut loses a time, or makes the next sync settle and report the same edits again — and an
+    /// fsync here would double the cost of an empty sync.
+    func finishSync() throws -> [MovedEdit] {
         try writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
-            try Self.setSetting("last_sync_at", Self.now(), in: db)
+            var moved: [MovedEdit] = []
+            try db.inTransaction {
+                moved = try Self.settleMovedEdits(in: db)
+                try Self.setSetting("last_sync_at", Self.now(), in: db)
+                return .commit
+            }
+            return moved
         }
     }
 }

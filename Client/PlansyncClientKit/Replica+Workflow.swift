@@ -88,63 +88,66 @@ extension Replica {
     /// Settles, after a sync, where this device's edits landed: each edit made on a draft that the
     /// county froze before the edit reached it is on a later draft. Returns those moved edits
     /// (each is reported once; `plan state` lists them all).
-    func settleMovedEdits() throws -> [MovedEdit] {
-        let unsettled = """
-            SELECT device, counter, plan, seq, body, made_on_version FROM operation
-            WHERE state = 'accepted' AND made_on_version IS NOT NULL AND landed_on_version IS NULL
-              AND plan NOT IN (SELECT plan FROM held_operation)
-            ORDER BY plan, seq
+    ///
+    /// Runs in the caller's transaction. Edits are taken a group at a time — a plan and the draft
+    /// they were made on — through the index of unsettled edits: a group whose version is still a
+    /// draft is settled in one statement, and only a frozen version's edits are looked at one by one.
+    static func settleMovedEdits(in db: Database) throws -> [MovedEdit] {
+        // Edits the county has answered for (accepted or set aside), by plan and draft. After a
+        // whole sync nothing is pending, and every unsettled edit is answered: no join needed.
+        let pending = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM operation WHERE state = 'pending')") ?? false
+        let groups = try Row.fetchAll(db, sql: pending ? """
+            SELECT u.plan, u.version FROM unsettled_edit u JOIN operation o ON o.device = u.device AND o.counter = u.counter
+            WHERE o.state != 'pending' AND u.plan NOT IN (SELECT plan FROM held_operation)
+            GROUP BY u.plan, u.version
+            """ : "SELECT plan, version FROM unsettled_edit WHERE plan NOT IN (SELECT plan FROM held_operation) GROUP BY plan, version")
+        var moved: [MovedEdit] = []
+        let seqOf = try db.cachedStatement(sql: "SELECT seq FROM operation WHERE device = ? AND counter = ? AND state = 'accepted'")
+        func seq(_ id: OpID) throws -> Int64? { try Int64.fetchOne(seqOf, arguments: [id.device.rawValue, id.counter]) }
+        let answered = """
+            plan = ?1 AND version = ?2 AND EXISTS (SELECT 1 FROM operation o
+                WHERE o.device = unsettled_edit.device AND o.counter = unsettled_edit.counter AND o.state != 'pending')
             """
-        // Usually none: a sync with nothing to settle writes nothing (no fsync).
-        guard try read({ db in try Row.fetchOne(db, sql: unsettled) }) != nil else { return [] }
-        return try write { db in
-            let rows = try Row.fetchAll(db, sql: unsettled)
-            var plans: [PlanID: PlanDocument] = [:]
-            var moved: [MovedEdit] = []
-            let seqOf = try db.cachedStatement(sql: "SELECT seq FROM operation WHERE device = ? AND counter = ? AND state = 'accepted'")
-            func seq(_ id: OpID) throws -> Int64? { try Int64.fetchOne(seqOf, arguments: [id.device.rawValue, id.counter]) }
-            for row in rows {
-                let plan = PlanID(row["plan"] as String)
-                if plans[plan] == nil { plans[plan] = try Self.document(plan, in: db) }
-                guard let workflow = plans[plan]?.workflow else { continue }
-                let madeOn: Int = row["made_on_version"]
-                let editSeq: Int64 = row["seq"]
-                guard let version = workflow.version(madeOn) else { continue }
-                var landedOn = madeOn
-                if let frozenBy = version.frozenBy {
-                    guard let frozeAt = try seq(frozenBy) else { continue }  // not pulled yet: settle later
-                    if editSeq > frozeAt {
-                        // The draft that was open when the edit arrived: the last opened before it.
-                        landedOn = workflow.latest.number
-                        for later in workflow.versions.dropFirst(madeOn) {
-                            guard let openedAt = try seq(later.opening.by) else { break }
-                            if openedAt <= editSeq { landedOn = later.number } else { break }
-                        }
+        for group in groups {
+            let plan = PlanID(group["plan"] as String)
+            let madeOn: Int = group["version"]
+            guard let workflow = try workflow(plan, in: db), let version = workflow.version(madeOn) else { continue }
+            if let frozenBy = version.frozenBy {
+                guard let frozeAt = try seq(frozenBy) else { continue }  // the freeze is not pulled yet: settle later
+                let openedAt = try workflow.versions.dropFirst(madeOn).map { (number: $0.number, seq: try seq($0.opening.by)) }
+                for row in try Row.fetchAll(db, sql: """
+                    SELECT o.device, o.counter, o.seq, o.body FROM unsettled_edit u JOIN operation o ON o.device = u.device AND o.counter = u.counter
+                    WHERE u.plan = ? AND u.version = ? AND o.state = 'accepted' AND o.seq > ?
+                    """, arguments: [plan.rawValue, madeOn, frozeAt]) {
+                    // The draft that was open when the edit arrived: the last opened before it.
+                    let editSeq: Int64 = row["seq"]
+                    var landedOn = workflow.latest.number
+                    for later in openedAt {
+                        guard let opened = later.seq, opened <= editSeq else { break }
+                        landedOn = later.number
                     }
-                } else if version.state.isFrozen {
-                    continue
-                }
-                try db.execute(sql: "UPDATE operation SET landed_on_version = ? WHERE device = ? AND counter = ?",
-                               arguments: [landedOn, row["device"] as String, row["counter"] as Int64])
-                if landedOn != madeOn {
                     let operation = try PlanOperation(json: JSONReader.parse(row["body"] as Data), path: "operation")
-                    moved.append(MovedEdit(operation: operation.id, plan: plan, madeOn: madeOn, landedOn: landedOn,
-                                           change: operation.change.described))
+                    try db.execute(sql: "INSERT OR REPLACE INTO moved_edit (device, counter, plan, made_on, landed_on) VALUES (?, ?, ?, ?, ?)",
+                                   arguments: [operation.id.device.rawValue, operation.id.counter, plan.rawValue, madeOn, landedOn])
+                    moved.append(MovedEdit(operation: operation.id, plan: plan, madeOn: madeOn, landedOn: landedOn, change: operation.change.described))
                 }
             }
-            return moved
+            // Every answered edit of the group is settled now: where it was made, or moved above.
+            try db.execute(sql: "DELETE FROM unsettled_edit WHERE " + (pending ? answered : "plan = ?1 AND version = ?2"),
+                           arguments: [plan.rawValue, madeOn])
         }
+        return moved
     }
 
     /// Every edit of this device that landed on another version than it was made on.
     public func movedEdits(plan: PlanID) throws -> [MovedEdit] {
         try read { db in
             try Row.fetchAll(db, sql: """
-                SELECT body, made_on_version, landed_on_version FROM operation
-                WHERE plan = ? AND landed_on_version != made_on_version ORDER BY seq
+                SELECT o.body, m.made_on, m.landed_on FROM moved_edit m JOIN operation o ON o.device = m.device AND o.counter = m.counter
+                WHERE m.plan = ? ORDER BY o.seq
                 """, arguments: [plan.rawValue]).map { row in
                 let operation = try PlanOperation(json: JSONReader.parse(row["body"] as Data), path: "operation")
-                return MovedEdit(operation: operation.id, plan: plan, madeOn: row["made_on_version"], landedOn: row["landed_on_version"],
+                return MovedEdit(operation: operation.id, plan: plan, madeOn: row["made_on"], landedOn: row["landed_on"],
                                  change: operation.change.described)
             }
         }

@@ -190,17 +190,30 @@ public final class Replica: Sendable {
                     BEGIN SELECT RAISE(ABORT, 'the change log is append-only'); END;
                 """)
         }
-        migrator.registerMigration("v3: versions of edits, county times") { db in
+        migrator.registerMigration("v3: county times, the versions edits were made and landed on") { db in
             try db.execute(sql: """
                 -- When the county received each operation (its clock): an act's county time.
                 ALTER TABLE operation ADD COLUMN county_at TEXT;
-                -- The draft version a content edit was made on here, and the one it landed on at the
-                -- county: different when the version froze before the edit arrived (it moved to the
-                -- next draft, and the clerk is told).
-                ALTER TABLE operation ADD COLUMN made_on_version INTEGER;
-                ALTER TABLE operation ADD COLUMN landed_on_version INTEGER;
-                CREATE INDEX operation_unsettled ON operation (plan, seq)
-                    WHERE made_on_version IS NOT NULL AND landed_on_version IS NULL;
+                -- The draft each content edit of this device was made on, until the county's order
+                -- says where it landed (a narrow table: settling deletes rows, never rewrites the log).
+                CREATE TABLE unsettled_edit (
+                    device TEXT NOT NULL,
+                    counter INTEGER NOT NULL,
+                    plan TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    PRIMARY KEY (device, counter));
+                CREATE INDEX unsettled_by_version ON unsettled_edit (plan, version);
+                -- Edits that reached the county after the version they were made on froze: they are
+                -- on a later draft, and the clerk is told.
+                CREATE TABLE moved_edit (
+                    device TEXT NOT NULL,
+                    counter INTEGER NOT NULL,
+                    plan TEXT NOT NULL,
+                    made_on INTEGER NOT NULL,
+                    landed_on INTEGER NOT NULL,
+                    PRIMARY KEY (device, counter));
+                -- A plan's versions and acts beside its document: read without decoding the whole plan.
+                ALTER TABLE plan ADD COLUMN workflow BLOB;
                 """)
         }
         return migrator

@@ -84,8 +84,7 @@ public struct Synchronizer: Sendable {
             }
         }
         if holding { report.held = try replica.heldPlans() }
-        report.moved = try replica.settleMovedEdits()
-        try replica.markSynced()
+        report.moved = try replica.finishSync()
         report.bytesSent = transport.bytesSent - sentBefore
         report.bytesReceived = transport.bytesReceived - receivedBefore
         report.milliseconds = Int((ContinuousClock.now - started) / .milliseconds(1))

@@ -91,9 +91,10 @@ extension CountyStore {
         json.append(UInt8(ascii: "["))
         for (index, row) in rows.enumerated() {
             if index > 0 { json.append(UInt8(ascii: ",")) }
-            json.append(contentsOf: Array("{\"at\":".utf8))
-            json.append(JSONWriter.canonical(.string(row["received_at"] as String)))
-            json.append(contentsOf: Array(",\"operation\":".utf8))
+            // The server's own ISO 8601 stamp (digits, -, :, T, Z): nothing in it needs escaping.
+            json.append(contentsOf: Array("{\"at\":\"".utf8))
+            json.append(contentsOf: Array((row["received_at"] as String).utf8))
+            json.append(contentsOf: Array("\",\"operation\":".utf8))
             json.append(row["body"] as Data)
             json.append(contentsOf: Array(",\"seq\":\(row["seq"] as Int64)}".utf8))
         }

@@ -21,9 +21,6 @@ public enum VersionState: String, Codable, CaseIterable, Sendable {
     /// A later version was approved in its place.
     case superseded
 
-    /// Whether the version's content can no longer change.
-    public var isFrozen: Bool { self != .draft }
-
     /// Whether the version was approved by the council (and may be in force).
     public var isApproved: Bool { self == .approved || self == .communicated || self == .published }
 
@@ -118,31 +115,6 @@ public struct PlanVersion: Codable, Hashable, Sendable {
     /// The latest act of a kind on this version.
     public func last(_ name: ActName) -> RecordedAct? { acts.last { $0.act.name == name } }
 
-    public var letter: String? {
-        if case .submit(let letter, _, _)? = last(.submit)?.act { return letter }
-        return nil
-    }
-
-    public var registration: (number: String, date: String)? {
-        if case .register(let number, let date)? = last(.register)?.act { return (number, date) }
-        return nil
-    }
-
-    public var aviz: AvizRecord? {
-        if case .aviz(let aviz)? = last(.aviz)?.act { return aviz }
-        return nil
-    }
-
-    public var hcl: CouncilDecision? {
-        if case .hcl(let hcl)? = last(.hcl)?.act { return hcl }
-        return nil
-    }
-
-    public var prefect: (reference: String, date: String)? {
-        if case .prefect(let reference, let date)? = last(.prefect)?.act { return (reference, date) }
-        return nil
-    }
-
     /// The latest date the version's acts carry (the letter's, the registration's, the aviz's,
     /// the HCL's…): every later act is dated on or after it.
     public var lastDate: CalendarDate? {
@@ -156,16 +128,11 @@ public struct PlanVersion: Codable, Hashable, Sendable {
             }
         }.max()
     }
-
-    public var publication: (date: String, place: String?)? {
-        if case .publish(let date, let place)? = last(.publish)?.act { return (date, place) }
-        return nil
-    }
 }
 
 /// A county remark and the UAT's answer to it.
 public struct Remark: Codable, Hashable, Sendable {
-    /// The remark's id: the id of the act (or of the unfavourable aviz) that made it.
+    /// The remark's id: the id of the act (a remark, or an aviz with remarks) that made it.
     public let id: OpID
     /// The version remarked on.
     public let version: Int

@@ -60,9 +60,14 @@ private struct Acts {
         .act(version: plan.workflow.latest.number, .submit(letter: "Nr. 1143/12.03.2024", contentHash: PlanSnapshot(plan).hash, findings: []))
     }
 
-    mutating func approve(_ number: Int, hclDate: String = "2024-03-27") throws {
+    /// Registered and avizat favourably by the county (the aviz's reference without a full date).
+    mutating func avizat(_ number: Int) throws {
         try record(\.reviewer, .act(version: number, .register(number: "5552", date: "2024-03-20")))
         try record(\.reviewer, .act(version: number, .aviz(AvizRecord(form: .hcj, reference: "HCJ 39/2024", outcome: .favourable, remarks: nil))))
+    }
+
+    mutating func approve(_ number: Int, hclDate: String = "2024-03-27") throws {
+        try avizat(number)
         try record(\.secretary, .act(version: number, .hcl(CouncilDecision(number: "17", date: hclDate, votesFor: 9, against: 0, abstentions: 0, present: 9, inOffice: 15))))
     }
 }
@@ -88,8 +93,7 @@ struct WorkflowReviewRuleTests {
     func hugeVotes() throws {
         var acts = try Acts()
         try acts.record(\.inspector, acts.submission)
-        try acts.record(\.reviewer, .act(version: 1, .register(number: "5552", date: "2024-03-20")))
-        try acts.record(\.reviewer, .act(version: 1, .aviz(AvizRecord(form: .hcj, reference: "HCJ 39/2024", outcome: .favourable, remarks: nil))))
+        try acts.avizat(1)
         for big in [Int64.max, Int64.min, 1_001] {
             let vote = CouncilDecision(number: "17", date: "2024-03-27", votesFor: 0, against: 0, abstentions: 0, present: big, inOffice: big)
             #expect(acts.refusal(\.secretary, .act(version: 1, .hcl(vote))) == "vote-rules")
@@ -100,8 +104,7 @@ struct WorkflowReviewRuleTests {
     func hclBeforeRegistration() throws {
         var acts = try Acts()
         try acts.record(\.inspector, acts.submission)
-        try acts.record(\.reviewer, .act(version: 1, .register(number: "5552", date: "2024-03-20")))
-        try acts.record(\.reviewer, .act(version: 1, .aviz(AvizRecord(form: .hcj, reference: "HCJ 39/2024", outcome: .favourable, remarks: nil))))
+        try acts.avizat(1)
         let early = CouncilDecision(number: "17", date: "2020-01-01", votesFor: 9, against: 0, abstentions: 0, present: 9, inOffice: 15)
         #expect(acts.refusal(\.secretary, .act(version: 1, .hcl(early))) == "dates-order")
     }

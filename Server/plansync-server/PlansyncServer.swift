@@ -254,6 +254,13 @@ extension ServerOptions {
         }
         throw CommandFailure("No user \(user ?? "") in this data directory. `plansync-server user list` shows them.")
     }
+
+    /// Changes an account given by id with `change`, then says so (`--json`: `{"disabled": ID}`).
+    func change(user: String, _ done: String, _ change: (CountyStore, AccountID) async throws -> Void) async throws {
+        let (store, account) = try await account(user: user, siruta: nil, in: try directory())
+        try await change(store, AccountID(account.id))
+        try emit([done: account.id]) { "\(done.prefix(1).uppercased() + done.dropFirst()) user \(account.id) (\(account.name))." }
+    }
 }
 
 struct UserCommand: AsyncParsableCommand {
@@ -317,10 +324,7 @@ struct UserCommand: AsyncParsableCommand {
         @Argument(help: "The user id (`plansync-server user list`).") var user: String
 
         func run() async throws {
-            let directory = try options.directory()
-            let (store, account) = try await options.account(user: user, siruta: nil, in: directory)
-            try await store.disableAccount(AccountID(account.id))
-            try options.emit(["disabled": account.id]) { "Disabled user \(account.id) (\(account.name))." }
+            try await options.change(user: user, "disabled") { try await $0.disableAccount($1) }
         }
     }
 
@@ -330,10 +334,7 @@ struct UserCommand: AsyncParsableCommand {
         @Argument(help: "The user id (`plansync-server user list`).") var user: String
 
         func run() async throws {
-            let directory = try options.directory()
-            let (store, account) = try await options.account(user: user, siruta: nil, in: directory)
-            try await store.enableAccount(AccountID(account.id))
-            try options.emit(["enabled": account.id]) { "Enabled user \(account.id) (\(account.name))." }
+            try await options.change(user: user, "enabled") { try await $0.enableAccount($1) }
         }
     }
 }

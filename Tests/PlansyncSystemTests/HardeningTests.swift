@@ -620,12 +620,7 @@ extension HardeningTests {
 
         @Test("a replica file this user may not write: `init` says so, naming the file, before it spends the token")
         func readOnlyReplicaFile() async throws {
-            let asRoot = getuid() == 0
-            let setpriv = "/usr/bin/setpriv"
-            guard !asRoot || FileManager.default.isExecutableFile(atPath: setpriv) else {
-                Issue.record("running as root without setpriv: the permission check cannot be observed")
-                return
-            }
+            guard let user = UnprivilegedUser() else { return }
             let root = try temporaryDirectory("readonly-file")
             let data = root.appendingPathComponent("server")
             let server = try startServer(data)
@@ -636,15 +631,11 @@ extension HardeningTests {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false)
             let replica = folder.appendingPathComponent("replica.sqlite")
             _ = try Replica(path: replica.path)
-            if asRoot { try chownTree(folder, to: 65534) }
+            try user.own(folder)
             #expect(chmod(replica.path, 0o400) == 0)
             // When `plansync init` runs as that user
             let command = [try Binaries.url("plansync").path, "init", "--server", server.url, "--token", token, "--data", folder.path]
-            let answer = try await offPool {
-                asRoot
-                    ? try spawn(setpriv, ["--reuid=65534", "--regid=65534", "--clear-groups"] + command, environment: ["HOME": "/tmp", "PATH": "/usr/bin:/bin"])
-                    : try spawn(command[0], Array(command.dropFirst()))
-            }
+            let answer = try await offPool { try user.run(command) }
             // Then it refuses naming the file, and the token still enrolls another folder
             #expect(answer.status != 0 && answer.errors.contains(replica.path), "\(answer.errors)")
             let elsewhere = try run("plansync", ["init", "--server", server.url, "--token", token, "--data", root.appendingPathComponent("other").path])
@@ -689,12 +680,7 @@ extension HardeningTests {
 
         @Test("a read-only data folder (0500): the message names the folder (run as an unprivileged user when the tests run as root)")
         func readOnlyFolder() async throws {
-            let asRoot = getuid() == 0
-            let setpriv = "/usr/bin/setpriv"
-            guard !asRoot || FileManager.default.isExecutableFile(atPath: setpriv) else {
-                Issue.record("running as root without setpriv: the permission check cannot be observed")
-                return
-            }
+            guard let user = UnprivilegedUser() else { return }
             let county = try await TestCounty()
             // Given an empty folder, and a folder holding an enrolled replica, both made read-only for their owner
             let empty = try temporaryDirectory("readonly-empty").appendingPathComponent("data")
@@ -702,7 +688,7 @@ extension HardeningTests {
             for folder in [empty, enrolled] { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false) }
             try await enrolledReplica(in: enrolled, county: county)
             for folder in [empty, enrolled] {
-                if asRoot { try chownTree(folder, to: 65534) }
+                try user.own(folder)
                 #expect(chmod(folder.path, 0o500) == 0)
             }
             defer { for folder in [empty, enrolled] { _ = chmod(folder.path, 0o700) } }
@@ -710,12 +696,7 @@ extension HardeningTests {
             for folder in [empty, enrolled] {
                 // When `plansync status` runs as the folder's owner
                 let command = [try Binaries.url("plansync").path, "status", "--data", folder.path]
-                let answer = try await offPool {
-                    asRoot
-                        ? try spawn(setpriv, ["--reuid=65534", "--regid=65534", "--clear-groups"] + command,
-                                    environment: ["HOME": "/tmp", "PATH": "/usr/bin:/bin"])
-                        : try spawn(command[0], Array(command.dropFirst()))
-                }
+                let answer = try await offPool { try user.run(command) }
                 // Then it fails and names the folder as what to check (not merely as part of the file's path)
                 let replica = folder.appendingPathComponent("replica.sqlite").path
                 #expect(answer.status != 0, "\(folder.lastPathComponent): \(answer.output)")
@@ -911,9 +892,34 @@ private func size(_ url: URL) throws -> Int {
     (try FileManager.default.attributesOfItem(atPath: url.path)[.size] as! NSNumber).intValue
 }
 
-private func chownTree(_ folder: URL, to user: uid_t) throws {
-    let paths = [folder.path] + (try FileManager.default.contentsOfDirectory(atPath: folder.path)).map { folder.appendingPathComponent($0).path }
-    for path in paths { #expect(chown(path, user, gid_t(user)) == 0, "chown \(path)") }
+/// The user a permission test runs its command as: the tests' own user, or — when they run as root,
+/// who may write anything — `nobody` (65534) through `setpriv`.
+private struct UnprivilegedUser {
+    static let setpriv = "/usr/bin/setpriv"
+    static let nobody: uid_t = 65534
+    let asRoot = getuid() == 0
+
+    /// `nil`, with an issue recorded, when running as root without `setpriv`: the check cannot be observed.
+    init?() {
+        guard !asRoot || FileManager.default.isExecutableFile(atPath: Self.setpriv) else {
+            Issue.record("running as root without setpriv: the permission check cannot be observed")
+            return nil
+        }
+    }
+
+    /// Makes `folder` and what it holds this user's.
+    func own(_ folder: URL) throws {
+        guard asRoot else { return }
+        let paths = [folder.path] + (try FileManager.default.contentsOfDirectory(atPath: folder.path)).map { folder.appendingPathComponent($0).path }
+        for path in paths { #expect(chown(path, Self.nobody, gid_t(Self.nobody)) == 0, "chown \(path)") }
+    }
+
+    /// Runs `command` (an executable's path, then its arguments) as this user.
+    func run(_ command: [String]) throws -> Spawned {
+        asRoot
+            ? try spawn(Self.setpriv, ["--reuid=65534", "--regid=65534", "--clear-groups"] + command, environment: ["HOME": "/tmp", "PATH": "/usr/bin:/bin"])
+            : try spawn(command[0], Array(command.dropFirst()))
+    }
 }
 
 /// A finished child process, or one killed because it outlived its time.

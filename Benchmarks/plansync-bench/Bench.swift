@@ -15,13 +15,17 @@ import PlansyncServerKit
 struct Bench {
     static func main() async throws {
         let arguments = CommandLine.arguments.dropFirst()
-        let root = URL(fileURLWithPath: arguments.first { $0 != "phases" } ?? FileManager.default.temporaryDirectory.path)
+        let root = URL(fileURLWithPath: arguments.first { $0 != "phases" && $0 != "audit" } ?? FileManager.default.temporaryDirectory.path)
             .appendingPathComponent("plansync-bench-\(ProcessInfo.processInfo.processIdentifier)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }
         print("plansync-bench — data in \(root.path) (on disk, synchronous=FULL)\n")
         if arguments.contains("phases") {
             try await Phases.run(root: root)
+            return
+        }
+        if arguments.contains("audit") {
+            try await AuditBench.run(root: root)
             return
         }
 
@@ -74,6 +78,14 @@ struct Bench {
             emptyTimes.append(milliseconds(since: started))
         }
         report("sync with nothing new (median of 100)", String(format: "%.2f ms", median(emptyTimes)), "", target: "≤ 2 ms")
+        var proofTimes: [Double] = []
+        let state = try reader.replica.auditState()
+        for _ in 0..<100 {
+            let started = ContinuousClock.now
+            _ = try await reader.transport.auditProof(AuditProofRequest(from: state.checkpoint!.size, after: state.provenCounter))
+            proofTimes.append(milliseconds(since: started))
+        }
+        report("  of which: the audit proof round trip (median of 100)", String(format: "%.2f ms", median(proofTimes)), "", target: "")
         var floorTimes: [Double] = []
         for _ in 0..<100 {
             let started = ContinuousClock.now
@@ -183,6 +195,10 @@ struct Bench {
         // 8. Where the time of a sync goes, in process.
         print("")
         try await Phases.run(root: root)
+
+        // 9. The audit log: replay on a long history, verification throughput.
+        print("")
+        try await AuditBench.run(root: root)
     }
 
     /// The county store's log, warnings only: the figures are the output.
@@ -242,8 +258,8 @@ struct Device {
     static func enroll(_ name: String, county: CountyStore, server: String, root: URL) async throws -> Device {
         let token = try await county.addAccount(name: name, role: .inspector, siruta: Siruta(80980)).enrollmentToken
         let transport = Transport(server: URL(string: server)!, credential: nil)
-        let answer = try await transport.enroll(EnrollRequest(token: token, label: name))
         let replica = try Replica(path: root.appendingPathComponent("\(name).sqlite").path)
+        let answer = try await transport.enroll(EnrollRequest(token: token, label: name, publicKey: try replica.devicePublicKey()))
         try replica.configure(ReplicaSettings(server: server, enrollment: answer, label: name))
         return Device(replica: replica, transport: Transport(server: URL(string: server)!, credential: answer.credential))
     }

@@ -23,11 +23,12 @@ enum Phases {
         let push = try await Synchronizer(replica: writer.replica, transport: writerLink, batchSize: 1_000).sync()
         let pull = try await Synchronizer(replica: reader.replica, transport: readerLink, pageSize: 1_000).sync()
         let pushed = Double(push.pushed)
-        let (read, store, _, _) = writerLink.times.withLock { $0 }
+        let (read, store, _, _, audit) = writerLink.times.withLock { $0 }
         Bench.report("phases: push — read the bodies (JSON → operations)", String(format: "%.1f ms", read), String(format: "%.1f µs per op", read * 1000 / pushed), target: "")
         Bench.report("phases: push — county store (checks, commit)", String(format: "%.1f ms", store), String(format: "%.1f µs per op", store * 1000 / pushed), target: "")
-        Bench.report("phases: push — the replica's side", String(format: "%.1f ms", Double(push.milliseconds) - read - store), "", target: "")
-        let (_, _, serve, parse) = readerLink.times.withLock { $0 }
+        Bench.report("phases: push — the county's audit proofs (served)", String(format: "%.1f ms", audit), String(format: "%.1f µs per op", audit * 1000 / pushed), target: "")
+        Bench.report("phases: push — the replica's side (with checking the proofs)", String(format: "%.1f ms", Double(push.milliseconds) - read - store - audit), "", target: "")
+        let (_, _, serve, parse, _) = readerLink.times.withLock { $0 }
         let pulled = Double(pull.pulled)
         Bench.report("phases: pull — county store (pages)", String(format: "%.1f ms", serve), String(format: "%.1f µs per op", serve * 1000 / pulled), target: "")
         Bench.report("phases: pull — read the pages (JSON → operations)", String(format: "%.1f ms", parse), String(format: "%.1f µs per op", parse * 1000 / pulled), target: "")
@@ -35,10 +36,10 @@ enum Phases {
                      String(format: "%.1f µs per op", (Double(pull.milliseconds) - serve - parse) * 1000 / pulled), target: "")
     }
 
-    private static func enroll(_ name: String, county: CountyStore, root: URL) async throws -> (Device, TimedLink) {
-        let token = try await county.addAccount(name: name, role: .inspector, siruta: Siruta(80980)).enrollmentToken
-        let answer = try await county.enroll(token: token, label: name)
+    static func enroll(_ name: String, county: CountyStore, root: URL, role: Role = .inspector) async throws -> (Device, TimedLink) {
+        let token = try await county.addAccount(name: name, role: role, siruta: role == .inspector ? Siruta(80980) : nil).enrollmentToken
         let replica = try Replica(path: root.appendingPathComponent("phases-\(name).sqlite").path)
+        let answer = try await county.enroll(token: token, label: name, publicKey: try replica.devicePublicKey())
         try replica.configure(ReplicaSettings(server: "http://127.0.0.1:1", enrollment: answer, label: name))
         let link = TimedLink(store: county, session: try await county.session(credential: answer.credential))
         return (Device(replica: replica, transport: Transport(server: URL(string: "http://127.0.0.1:1")!, credential: nil)), link)
@@ -49,8 +50,8 @@ enum Phases {
 final class TimedLink: SyncTransport {
     let store: CountyStore
     let session: Session
-    /// Milliseconds: reading pushes, the store's push, the store's pull, reading pages.
-    let times = Mutex((read: 0.0, push: 0.0, pull: 0.0, parse: 0.0))
+    /// Milliseconds: reading pushes, the store's push, the store's pull, reading pages, the audit proofs.
+    let times = Mutex((read: 0.0, push: 0.0, pull: 0.0, parse: 0.0, audit: 0.0))
 
     init(store: CountyStore, session: Session) {
         self.store = store
@@ -83,7 +84,13 @@ final class TimedLink: SyncTransport {
     }
 
     func me() async throws -> Enrollment { try await store.enrollment(of: session) }
-    func fork(label: String) async throws -> EnrollResponse { fatalError("not in the benchmark") }
+    func fork(label: String, publicKey: String?) async throws -> EnrollResponse { fatalError("not in the benchmark") }
+    func auditProof(_ request: AuditProofRequest) async throws -> AuditProofResponse {
+        let started = ContinuousClock.now
+        let answer = try await store.auditProof(for: session, request)
+        times.withLock { $0.audit += Bench.milliseconds(since: started) }
+        return answer
+    }
     func capabilities() async throws -> Capabilities { ServerCapabilities().now() }
     func use(credential: String) async throws {}
 }

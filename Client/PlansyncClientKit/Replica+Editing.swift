@@ -86,7 +86,7 @@ extension Replica {
 
     /// Builds the operation from the plan as it stands, checks it, applies it and appends it to
     /// the change log, inside the caller's transaction.
-    private func append(on plan: PlanID?, _ makeChange: (PlanDocument?) throws -> Change, in db: Database) throws -> PlanDocument {
+    func append(on plan: PlanID?, _ makeChange: (PlanDocument?) throws -> Change, in db: Database) throws -> PlanDocument {
         let settings = try self.settings(in: db)
         let current = try plan.map { id in
             guard let document = try Self.document(id, in: db) else { throw ClientError.planNotFound(id.rawValue) }

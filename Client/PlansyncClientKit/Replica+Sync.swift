@@ -304,16 +304,25 @@ extension Replica {
     /// cut loses a time, or makes the next sync settle and report the same edits again — and an
     /// fsync here would double the cost of an empty sync.
     func finishSync() throws -> [MovedEdit] {
+        try writeWithoutWaiting { db in
+            let moved = try Self.settleMovedEdits(in: db)
+            try Self.setSetting("last_sync_at", Self.now(), in: db)
+            return moved
+        }
+    }
+
+    /// Writes derived data in one transaction without waiting for the disk (`synchronous =
+    /// NORMAL` for it): a power cut may lose it, never corrupt it, and the sync derives it again.
+    func writeWithoutWaiting<T>(_ body: (Database) throws -> T) throws -> T {
         try writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
-            var moved: [MovedEdit] = []
+            var result: T?
             try db.inTransaction {
-                moved = try Self.settleMovedEdits(in: db)
-                try Self.setSetting("last_sync_at", Self.now(), in: db)
+                result = try body(db)
                 return .commit
             }
-            return moved
+            return result!
         }
     }
 }

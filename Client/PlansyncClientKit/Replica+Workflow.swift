@@ -41,7 +41,10 @@ extension Replica {
     @discardableResult
     public func submit(_ plan: PlanID, letter: String) throws -> PlanDocument {
         let validator = try validator()
-        return try record(on: plan) { current in try validator.submission(of: current!, letter: letter) }
+        // Signed with this device's key over the content it freezes.
+        return try write { db in
+            try self.append(on: plan, { current in try Self.signed(try validator.submission(of: current!, letter: letter), plan: plan, in: db) }, in: db)
+        }
     }
 
     /// Why no version waits for an act: what the plan's versions are, and what to do.

@@ -216,6 +216,20 @@ public final class Replica: Sendable {
                 ALTER TABLE plan ADD COLUMN workflow BLOB;
                 """)
         }
+        migrator.registerMigration("v4: replay snapshots, the county's audit log as checked") { db in
+            try db.execute(sql: """
+                -- A plan as it stood after every 1,000th accepted operation (derived, rebuilt when
+                -- missing): replay as of any moment starts from the nearest one. max_hlc is the
+                -- latest device stamp up to it, for replays on the devices' time axis.
+                CREATE TABLE plan_snapshot (
+                    plan TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    operations INTEGER NOT NULL,
+                    max_hlc INTEGER NOT NULL,
+                    document BLOB NOT NULL,
+                    PRIMARY KEY (plan, seq));
+                """)
+        }
         return migrator
     }
 

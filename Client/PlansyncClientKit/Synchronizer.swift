@@ -120,6 +120,7 @@ public struct Synchronizer: Sendable {
             progress(.pushed(done: report.pushed, remaining: try replica.pendingCount()))
             if batch.count < batchSize { break }
         }
+        try await checkCountyLog()
         var cursor = try replica.cursor()
         while true {
             let page = try await transport.pull(after: cursor, limit: pageSize)
@@ -138,11 +139,24 @@ public struct Synchronizer: Sendable {
         return true
     }
 
+    /// Checks the county's log before taking anything from it: its newest checkpoint is signed by
+    /// the key first seen, extends the last one checked here, and holds every operation of this
+    /// device it acknowledged, as sent. A county that rewrote its log stops the sync here.
+    private func checkCountyLog() async throws {
+        while true {
+            let state = try replica.auditState()
+            let request = AuditProofRequest(from: state.checkpoint?.size ?? 0, after: state.provenCounter)
+            let answer = try await transport.auditProof(request)
+            try replica.accept(answer, asked: request)
+            if !answer.more { return }
+        }
+    }
+
     /// Asks the county for an identity of this copy's own and moves the unacknowledged edits to it.
     private func takeOwnIdentity(into report: inout SyncReport) async throws {
         let settings = try replica.settings()
         let label = String((settings.label.isEmpty ? "computer" : settings.label).prefix(180)) + " (copie)"
-        let identity = try await transport.fork(label: label)
+        let identity = try await transport.fork(label: label, publicKey: try replica.devicePublicKey())
         let (reissued, renamed) = try replica.adopt(identity)
         try await transport.use(credential: identity.credential)
         var notice = "This computer's data folder is also in use on another computer (a copy, or a restored backup). "

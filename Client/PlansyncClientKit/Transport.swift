@@ -14,12 +14,15 @@ public protocol SyncTransport: Sendable {
     func pull(after cursor: Int64, limit: Int) async throws -> PullResponse
     /// What the county says this device is (`GET /v1/me`).
     func me() async throws -> Enrollment
-    /// A new identity for this copy of a data folder (`POST /v1/fork`).
-    func fork(label: String) async throws -> EnrollResponse
+    /// A new identity for this copy of a data folder (`POST /v1/fork`), with the folder's key.
+    func fork(label: String, publicKey: String?) async throws -> EnrollResponse
     /// What the county's server accepts (`GET /v1/capabilities`).
     func capabilities() async throws -> Capabilities
     /// Speaks with this credential from now on (after a fork).
     func use(credential: String) async throws
+    /// The county's newest signed checkpoint and the proofs that it extends the one this device
+    /// checked and holds its operations (`POST /v1/audit/proof`).
+    func auditProof(_ request: AuditProofRequest) async throws -> AuditProofResponse
     var bytesSent: Int { get }
     var bytesReceived: Int { get }
 }
@@ -54,8 +57,17 @@ public final class Transport: SyncTransport {
         try await get(Enrollment.self, APIRoute.me.rawValue)
     }
 
-    public func fork(label: String) async throws -> EnrollResponse {
-        try decode(EnrollResponse.self, from: await send("POST", APIRoute.fork.rawValue, body: try WireJSON.encode(ForkRequest(label: label))))
+    public func fork(label: String, publicKey: String?) async throws -> EnrollResponse {
+        try decode(EnrollResponse.self, from: await send("POST", APIRoute.fork.rawValue, body: try WireJSON.encode(ForkRequest(label: label, publicKey: publicKey))))
+    }
+
+    public func auditProof(_ request: AuditProofRequest) async throws -> AuditProofResponse {
+        try decode(AuditProofResponse.self, from: await send("POST", APIRoute.auditProof.rawValue, body: try WireJSON.encode(request)))
+    }
+
+    /// An evidence bundle of the county's log (`GET /v1/audit/bundle`), as the server sent it.
+    public func auditBundle(query: String) async throws -> Data {
+        try await send("GET", APIRoute.auditBundle.rawValue + query)
     }
 
     public func capabilities() async throws -> Capabilities {

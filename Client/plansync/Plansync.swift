@@ -10,7 +10,7 @@ struct Plansync: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plansync",
         abstract: "Edit the commune's annual action plan for social services offline and sync it with the county.",
-        subcommands: [Init.self, PlanCommand.self, RowCommand.self, CountyCommand.self, Sync.self, Status.self, Conflicts.self, Log.self])
+        subcommands: [Init.self, PlanCommand.self, RowCommand.self, CountyCommand.self, AuditCommand.self, Sync.self, Status.self, Conflicts.self, Log.self])
 }
 
 /// Flags every command takes.
@@ -119,7 +119,7 @@ struct Init: AsyncParsableCommand {
         try replica.checkWritable()  // before the token is spent
         let revoked = try await revokedEnrollment(of: replica)
         let transport = Transport(server: URL(string: server)!, credential: nil)
-        let answer = try await transport.enroll(EnrollRequest(token: token, label: label, replaces: revoked?.device))
+        let answer = try await transport.enroll(EnrollRequest(token: token, label: label, replaces: revoked?.device, publicKey: try replica.devicePublicKey()))
         var moved = 0
         if revoked != nil {
             moved = try replica.adopt(answer, server: server).reissued

@@ -12,6 +12,8 @@ public enum APIRoute: String, CaseIterable, Sendable {
     case plan = "/v1/plans/{id}"
     case planOperations = "/v1/plans/{id}/operations"
     case planFindings = "/v1/plans/{id}/findings"
+    case auditProof = "/v1/audit/proof"
+    case auditBundle = "/v1/audit/bundle"
 
     /// The router's spelling of a path parameter (`:id`).
     public var routerPath: String { rawValue.replacingOccurrences(of: "{id}", with: ":id") }
@@ -19,8 +21,8 @@ public enum APIRoute: String, CaseIterable, Sendable {
     /// The one HTTP method each route answers.
     public var method: String {
         switch self {
-        case .enroll, .fork, .push: "POST"
-        case .health, .capabilities, .me, .pull, .plans, .plan, .planOperations, .planFindings: "GET"
+        case .enroll, .fork, .push, .auditProof: "POST"
+        case .health, .capabilities, .me, .pull, .plans, .plan, .planOperations, .planFindings, .auditBundle: "GET"
         }
     }
 

@@ -23,11 +23,15 @@ public struct EnrollRequest: Codable, Sendable {
     /// the same person (or nothing happens and the token stays unused), and the edits the
     /// county never acknowledged go out under the new device.
     public var replaces: DeviceID?
+    /// The device's Ed25519 public key (raw, base64), created on the device: its submissions are
+    /// signed with it, and the county's log records it. Older clients send none.
+    public var publicKey: String?
 
-    public init(token: String, label: String, replaces: DeviceID? = nil) {
+    public init(token: String, label: String, replaces: DeviceID? = nil, publicKey: String? = nil) {
         self.token = token
         self.label = label
         self.replaces = replaces
+        self.publicKey = publicKey
     }
 }
 
@@ -77,7 +81,12 @@ public struct EnrollResponse: Codable, Sendable {
 /// copied folder, a restored backup) asks for an identity of its own, for the same account.
 public struct ForkRequest: Codable, Sendable {
     public var label: String
-    public init(label: String) { self.label = label }
+    /// The key of the copied folder (the same key: the folder holds it).
+    public var publicKey: String?
+    public init(label: String, publicKey: String? = nil) {
+        self.label = label
+        self.publicKey = publicKey
+    }
 }
 
 /// `GET /v1/capabilities`: what this server accepts, so a client refuses offline what it would refuse.

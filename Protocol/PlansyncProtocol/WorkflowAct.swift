@@ -11,7 +11,7 @@ public enum WorkflowAct: Hashable, Sendable {
     /// `contentHash` is the SHA-256 of the version's content as the submitter saw it (see
     /// `Protocol/CANONICAL.md`) and `findings` the reviewer checks' findings on it: the county
     /// accepts the submission only if its own content and findings are the same.
-    case submit(letter: String, contentHash: String, findings: [FindingMark])
+    case submit(letter: String, contentHash: String, findings: [FindingMark], signature: String? = nil)
     /// The county registers the version it received: its registry number and date.
     case register(number: String, date: String)
     /// A county remark on the version, on one field or cell (`path`, the syntax of `plan set`) or

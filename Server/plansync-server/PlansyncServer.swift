@@ -12,7 +12,7 @@ struct PlansyncServer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plansync-server",
         abstract: "The county server of plansync: receives the communes' plans, merges them, keeps their history.",
-        subcommands: [Serve.self, UATCommand.self, UserCommand.self, DeviceCommand.self, Plans.self, ShowPlan.self, CountyCommand.self])
+        subcommands: [Serve.self, UATCommand.self, UserCommand.self, DeviceCommand.self, Plans.self, ShowPlan.self, CountyCommand.self, AuditCommand.self])
 }
 
 struct ServerOptions: ParsableArguments {

@@ -145,7 +145,7 @@ struct WorkflowTests {
         #expect(workflow.version(1)?.contentHash == sent && PlanSnapshot(story.plan).hash != sent)
         // A submission computed on other content than the county's is stale.
         var stale = story.submission()
-        if case .act(let number, .submit(let letter, _, let findings)) = stale {
+        if case .act(let number, .submit(let letter, _, let findings, _)) = stale {
             stale = .act(version: number, .submit(letter: letter, contentHash: sent, findings: findings))
         }
         #expect(story.refusal(\.inspector, stale)?.code == "submission-stale")

@@ -155,6 +155,9 @@ struct MigrationTests {
         #expect(try await store.plan(create.plan)?.fields["title"]?.value == .text("Planul 2025"))
         let next = ana.next(create.plan, .setField(path: "title", value: .text("Planul 2025, revizuit"), supersedes: [title.id]))
         #expect(try await store.push([next], from: session).outcomes.first?.seq == 3)
+        // The history it held became the first entries of the audit log, which verifies whole.
+        let verification = try await store.verifyLog()
+        #expect(verification.problems.isEmpty && verification.operations == 3 && verification.plans == 1, "\(verification.problems)")
     }
 
     @Test("a replica of 0.1 with an edit pending: it opens, syncs through the new server, learns whose device it is, and the edit lands")

@@ -20,8 +20,8 @@ struct HTTPTests {
             self.county = county
             self.url = url
             let token = try await county.store.addAccount(name: author, role: role, siruta: siruta).enrollmentToken
-            let answer = try await Transport(server: url, credential: nil).enroll(EnrollRequest(token: token, label: author))
-            replica = try Replica(path: county.root.appendingPathComponent("\(author)-\(answer.device).sqlite").path, clock: clock)
+            replica = try Replica(path: county.root.appendingPathComponent("\(author)-\(UUID().uuidString.prefix(8)).sqlite").path, clock: clock)
+            let answer = try await Transport(server: url, credential: nil).enroll(EnrollRequest(token: token, label: author, publicKey: try replica.devicePublicKey()))
             try replica.configure(ReplicaSettings(server: url.absoluteString, enrollment: answer, label: author))
             credential = answer.credential
         }

@@ -48,7 +48,7 @@ struct PushBatchTests {
         #expect(seqs == Array((lastSeq + 1)..<(lastSeq + 1 + Int64(accepted.count))), "consecutive seq after \(lastSeq): \(seqs)", sourceLocation: sourceLocation)
 
         let changes = before.changes(to: after)
-        #expect(Set(changes.keys).isSubset(of: ["operation", "rejection", "plan", "sqlite_sequence", "device"]),
+        #expect(Set(changes.keys).isSubset(of: ["operation", "rejection", "plan", "sqlite_sequence", "device", "audit_entry", "audit_node", "checkpoint"]),
                 "unexpected writes: \(before.summary(to: after))", sourceLocation: sourceLocation)
         // The history gains exactly the accepted operations, as sent, under their seq.
         let addedOperations = (changes["operation"]?.added ?? []).sorted { Int64($0["seq"]!)! < Int64($1["seq"]!)! }

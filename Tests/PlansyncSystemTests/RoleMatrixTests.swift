@@ -346,8 +346,10 @@ struct RoleMatrixTests {
                         let planRows = changes["plan"]
                         #expect(planRows?.added.count == 1 && (planRows?.removed.count ?? 0) <= 1, "\(cell): one plan's projection changes")
                         #expect(planRows?.added.first?["id"] == operation.plan.rawValue, "\(cell)")
-                        #expect(Set(changes.keys).isSubset(of: ["operation", "plan", "sqlite_sequence", "device"]),
+                        #expect(Set(changes.keys).isSubset(of: ["operation", "plan", "sqlite_sequence", "device", "audit_entry", "audit_node", "checkpoint"]),
                                 "\(cell): unexpected changes \(before.gorj.summary(to: after.gorj))")
+                        // One entry in the audit log, sealed by one signed checkpoint.
+                        #expect(changes["audit_entry"]?.added.count == 1 && changes["checkpoint"]?.added.count == 1, "\(cell): the audit log")
                         expectOnlyLastPushChanged(changes["device"], device: device, cell)
                     default:
                         let code = ["F": "role-forbidden", "R": "recorded-by-act"][expected] ?? "plan-not-found"
@@ -467,7 +469,23 @@ struct RoleMatrixTests {
                 }
                 let findings = try await read("/v1/plans/\(id)/findings", status, "GET /v1/plans/{\(tenant.rawValue)}/findings")
                 if status == 200 { #expect((try? JSONReader.parse(findings)) != nil) }
+                // An evidence bundle of one plan: whoever reads the plan
+                let bundle = try await read("/v1/audit/bundle?plan=\(id)", status, "GET /v1/audit/bundle?plan={\(tenant.rawValue)}")
+                if status == 200 {
+                    let evidence = try WireJSON.decode(AuditBundle.self, from: bundle)
+                    #expect(evidence.operations.count == 3 && AuditVerifier.verify(evidence).intact, "\(caller.rawValue): the plan's bundle verifies")
+                }
             }
+            // The whole county's evidence: the county's accounts only
+            let countyBundle = expected.plan[.otherUAT]!
+            let everything = try await read("/v1/audit/bundle", countyBundle, "GET /v1/audit/bundle")
+            if countyBundle == 200 { #expect(AuditVerifier.verify(try WireJSON.decode(AuditBundle.self, from: everything)).intact) }
+            // POST /v1/audit/proof: every device checks the county's log, and it writes nothing
+            let beforeProof = try await tenancy.dump()
+            let proof = try await rawRequest("POST", url.appendingPathComponent("v1/audit/proof"), headers: setup.headers(),
+                                             body: WireJSON.encode(AuditProofRequest(from: 0, after: 0)))
+            let afterProof = try await tenancy.dump()
+            #expect(proof.status == 200 && afterProof.gorj == beforeProof.gorj, "\(caller.rawValue) POST /v1/audit/proof: got \(proof.status)")
 
             // POST /v1/fork: a new identity for the same account, and nothing else written
             let before = try await tenancy.dump()
@@ -479,7 +497,8 @@ struct RoleMatrixTests {
                 let answer = try WireJSON.decode(EnrollResponse.self, from: fork.body)
                 #expect(answer.account.id == settings.account.id && answer.device != settings.device)
                 let changes = before.gorj.changes(to: after.gorj)
-                #expect(Set(changes.keys) == ["device"] && changes["device"]?.removed.isEmpty == true && changes["device"]?.added.count == 1,
+                #expect(Set(changes.keys).isSubset(of: ["device", "audit_entry", "audit_node", "checkpoint"]) && changes["device"]?.removed.isEmpty == true
+                            && changes["device"]?.added.count == 1 && changes["audit_entry"]?.added.count == 1,
                         "\(caller.rawValue) fork wrote \(before.gorj.summary(to: after.gorj))")
                 let added = changes["device"]?.added.first
                 #expect(added?["id"] == answer.device.rawValue && added?["forked_from"] == settings.device.rawValue

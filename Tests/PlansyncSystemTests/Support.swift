@@ -53,8 +53,8 @@ struct TestCounty {
 
     /// Enrolls a replica with a token, directly against the store.
     func enroll(token: String, label: String, clock: any WallClock = StepClock(), server: String = "http://127.0.0.1:1") async throws -> (Replica, Session) {
-        let answer = try await store.enroll(token: Credential(token)!, label: label)
-        let replica = try Replica(path: root.appendingPathComponent("\(label)-\(answer.device).sqlite").path, clock: clock)
+        let replica = try Replica(path: root.appendingPathComponent("\(label)-\(UUID().uuidString.prefix(8)).sqlite").path, clock: clock)
+        let answer = try await store.enroll(token: Credential(token)!, label: label, publicKey: try replica.devicePublicKey())
         try replica.configure(ReplicaSettings(server: server, enrollment: answer, label: label))
         return (replica, try await session(answer.credential))
     }
@@ -180,7 +180,13 @@ final class InProcessTransport: SyncTransport {
 
     func me() async throws -> Enrollment { try await exchange { try await store.enrollment(of: current) } }
 
-    func fork(label: String) async throws -> EnrollResponse { try await exchange { try await store.fork(current, label: label) } }
+    func fork(label: String, publicKey: String?) async throws -> EnrollResponse {
+        try await exchange { try await store.fork(current, label: label, publicKey: publicKey) }
+    }
+
+    func auditProof(_ request: AuditProofRequest) async throws -> AuditProofResponse {
+        try await exchange { try await store.auditProof(for: current, request) }
+    }
 
     func capabilities() async throws -> Capabilities { ServerCapabilities().now() }
 

@@ -140,6 +140,38 @@ struct WorkflowEndToEndTests {
         #expect(csv.contains("total,total,47000000,470000.00\r\n"), "\(csv)")
         let byUAT = try plansync(["county", "totals", "--by", "uat", "--csv"], in: county).output
         #expect(byUAT.contains("80980,NEGOMIR,1,12,12,45000000,2000000,0,0,0,47000000,470000.00\r\n"), "\(byUAT)")
+
+        // An auditor of the county replays the history, and takes the evidence away.
+        let auditorAccount = try run("plansync-server", ["user", "add", "--data", data.path, "--name", "Curtea de Conturi", "--role", "auditor", "--county", "Gorj", "--json"])
+        let auditor = folder("auditor")
+        try plansync(["init", "--server", server.url, "--token", try token(auditorAccount)], in: auditor)
+        try plansync(["sync"], in: auditor)
+        let history = try plansync(["audit", "history", plan, "--json"], in: auditor).json([HistoryLine].self)
+        let submission = try #require(history.first { $0.kind == "act" && $0.new?.hasPrefix("transmis") == true || $0.label?.contains("transmitere") == true })
+        #expect(submission.person == "Inspector NEGOMIR" && submission.role == "inspector" && submission.countyTime != nil, "\(submission)")
+        #expect(history.contains { $0.kind == "edit" && $0.old != nil && $0.new != nil && $0.label != nil }, "a value replaced, with its label")
+        let asSent = try plansync(["audit", "replay", plan, "--as-of", String(submission.seq), "--json"], in: auditor).json(PlanView.self)
+        let versionOne = try plansync(["plan", "show", plan, "--version", "1", "--json"], in: auditor).json(PlanView.self)
+        #expect(asSent.tables == versionOne.tables, "the plan as of the submission is version 1 as frozen")
+        let bundle = root.appendingPathComponent("dovezi.json")
+        try plansync(["audit", "export", "--county", "--out", bundle.path], in: auditor)
+        #expect(try run("plansync-server", ["audit", "verify", "--data", data.path]).status == 0)
+        server.stop()
+
+        // Offline, in an empty folder: the bundle holds; one changed operation does not.
+        let elsewhere = try temporaryDirectory("evidence")
+        let copy = elsewhere.appendingPathComponent("dovezi.json")
+        try FileManager.default.copyItem(at: bundle, to: copy)
+        let offline = try run("plansync", ["audit", "verify", copy.path], environment: ["PLANSYNC_DATA": elsewhere.appendingPathComponent("none").path])
+        #expect(offline.status == 0 && offline.output.contains("Verdict: INTACT") && offline.output.contains("act submit: 2 of 2 verified")
+                    && offline.output.contains("act aviz: 2 of 2 verified") && offline.output.contains("device-enrolled: 5 of 5 verified"), "\(offline)")
+        var evidence = try WireJSON.decode(AuditBundle.self, from: Data(contentsOf: copy))
+        let someone = evidence.operations.keys.sorted()[7]
+        let changed = String(decoding: Data(base64Encoded: evidence.operations[someone]!)!, as: UTF8.self).replacingOccurrences(of: "\"by\":\"", with: "\"by\":\"X")
+        evidence.operations[someone] = Data(changed.utf8).base64EncodedString()
+        try WireJSON.encode(evidence).write(to: copy)
+        let tampered = try run("plansync", ["audit", "verify", copy.path])
+        #expect(tampered.status == 1 && tampered.output.contains("NOT INTACT") && tampered.output.contains("is not the one the log committed to"), "\(tampered)")
     }
 }
 

@@ -30,7 +30,7 @@ struct WorkflowPropertyTests {
             let transport = InProcessTransport(store: county.store, session: session, seed: seed &* 17 &+ UInt64(index))
             devices.append(Device(name: name, role: role, replica: replica, transport: transport))
         }
-        let (_, mallorySession) = try await county.enrolledReplica(author: "mallory")
+        let (malloryReplica, mallorySession) = try await county.enrolledReplica(author: "mallory")
         var mallory = HandMadeOperations(device: mallorySession.deviceID, author: "mallory")
 
         let plan = try devices[0].replica.createPlan(year: 2024, template: .unversioned).id
@@ -64,7 +64,7 @@ struct WorkflowPropertyTests {
                 continue
             }
             if roll == 9 {
-                try await forge(&mallory, session: mallorySession, plan: plan, store: county.store, random: &random, tag: "seed \(seed) step \(step)")
+                try await forge(&mallory, replica: malloryReplica, session: mallorySession, plan: plan, store: county.store, random: &random, tag: "seed \(seed) step \(step)")
                 continue
             }
             guard let document = try device.replica.plan(plan) else { continue }
@@ -168,7 +168,7 @@ struct WorkflowPropertyTests {
     /// A hostile inspector of the same UAT forges an act the county must set aside: a submission
     /// of content it does not hold, one hiding or inventing findings, another role's act, an act
     /// on a version that does not exist, a decision record written as a field.
-    private func forge(_ mallory: inout HandMadeOperations, session: Session, plan: PlanID, store: CountyStore,
+    private func forge(_ mallory: inout HandMadeOperations, replica: Replica, session: Session, plan: PlanID, store: CountyStore,
                        random: inout SeededGenerator, tag: String) async throws {
         guard let current = try await store.plan(plan) else { return }
         let latest = current.workflow.latest.number
@@ -176,6 +176,8 @@ struct WorkflowPropertyTests {
         let forged: [(Change, Set<String>)] = [
             (.act(version: latest, .submit(letter: "Nr. 1/2024", contentHash: String(repeating: "0", count: 64), findings: [])),
              ["submission-stale", "version-frozen"]),
+            // Unsigned: the county holds this device's key, and a submission must be signed with it.
+            (.act(version: latest, .submit(letter: "Nr. 1/2024", contentHash: hash, findings: [])), ["signature-invalid", "version-frozen", "open-conflicts"]),
             (.act(version: latest, .submit(letter: "Nr. 1/2024", contentHash: hash,
                                            findings: [FindingMark(code: "invented", severity: "warning", path: "")])),
              ["findings-differ", "version-frozen", "open-conflicts"]),
@@ -186,7 +188,8 @@ struct WorkflowPropertyTests {
             (.setField(path: "decisions.hcl.reference", value: .text("HCL 1/2024"), supersedes: []), ["role-forbidden"]),
         ]
         let (change, codes) = forged[Int.random(in: 0..<forged.count, using: &random)]
-        let operation = mallory.next(plan, change)
+        let unsigned = if case .act(_, .submit(_, let sent, _, _)) = change { sent == hash && codes.contains("signature-invalid") } else { false }
+        let operation = mallory.next(plan, unsigned ? change : try replica.signed(change, plan: plan))
         let outcome = try await store.push([operation], from: session).outcomes.first
         #expect(outcome?.seq == nil && codes.contains(outcome?.rejection?.code ?? ""),
                 "\(tag): forged \(change.kind.rawValue) got \(outcome?.rejection?.code ?? "accepted")")

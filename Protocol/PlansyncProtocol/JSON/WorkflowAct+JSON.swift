@@ -2,7 +2,7 @@
 extension WorkflowAct {
     /// The members each act has besides `act` and `version`; optional ones are left out when unset.
     static let members: [ActName: Set<String>] = [
-        .submit: ["letter", "hash", "findings"],
+        .submit: ["letter", "hash", "findings", "signature"],
         .register: ["number", "date"],
         .remark: ["path", "text"],
         .aviz: ["form", "reference", "outcome", "remarks"],
@@ -21,7 +21,7 @@ extension WorkflowAct {
             value.map { [(name, text($0))] } ?? []
         }
         switch self {
-        case .submit(let letter, let hash, let findings):
+        case .submit(let letter, let hash, let findings, let signature):
             let list: (inout Sink) -> Void = { sink in
                 sink.openArray()
                 for finding in findings {
@@ -33,7 +33,7 @@ extension WorkflowAct {
                 }
                 sink.closeArray()
             }
-            return [("letter", text(letter)), ("hash", text(hash)), ("findings", list)]
+            return [("letter", text(letter)), ("hash", text(hash)), ("findings", list)] + optional("signature", signature)
         case .register(let number, let date):
             return [("number", text(number)), ("date", text(date))]
         case .remark(let path, let remark):
@@ -75,7 +75,8 @@ extension WorkflowAct {
                 try finding.allowOnly(["code", "path", "severity"])
                 return FindingMark(code: try finding.string("code"), severity: try finding.string("severity"), path: try finding.string("path"))
             }
-            self = .submit(letter: try fields.string("letter"), contentHash: try fields.string("hash"), findings: findings)
+            self = .submit(letter: try fields.string("letter"), contentHash: try fields.string("hash"), findings: findings,
+                           signature: try fields.optionalString("signature"))
         case .register:
             self = .register(number: try fields.string("number"), date: try fields.string("date"))
         case .remark:

@@ -35,7 +35,7 @@ struct SyncRoutes: Sendable {
             guard let token = Credential(body.token), token.kind == .enrollment,
                   let store = try await directory.existingStore(code: token.countyCode)
             else { throw ServerError.unknownEnrollment() }
-            return try Self.json(WireJSON.encode(try await store.enroll(token: token, label: body.label, replacing: body.replaces)), for: request)
+            return try Self.json(WireJSON.encode(try await store.enroll(token: token, label: body.label, replacing: body.replaces, publicKey: body.publicKey)), for: request)
         }
         router.get(RouterPath(APIRoute.me.routerPath)) { request, _ in
             let (store, session) = try await authenticateDevice(request)
@@ -44,7 +44,7 @@ struct SyncRoutes: Sendable {
         router.post(RouterPath(APIRoute.fork.routerPath)) { request, _ in
             let (store, session) = try await authenticateDevice(request)
             let body = try await Self.decode(ForkRequest.self, from: request)
-            return try Self.json(WireJSON.encode(try await store.fork(session, label: body.label)), for: request)
+            return try Self.json(WireJSON.encode(try await store.fork(session, label: body.label, publicKey: body.publicKey)), for: request)
         }
         router.post(RouterPath(APIRoute.push.routerPath)) { request, _ in
             let (store, session) = try await authenticateDevice(request)
@@ -82,6 +82,41 @@ struct SyncRoutes: Sendable {
             let (store, plan) = try await authorizedPlan(request, context: context)
             return try Self.json(WireJSON.encode(store.validator.check(plan)), for: request)
         }
+        router.post(RouterPath(APIRoute.auditProof.routerPath)) { request, _ in
+            let (store, session) = try await authenticateDevice(request)
+            let body = try await Self.decode(AuditProofRequest.self, from: request)
+            return try Self.json(WireJSON.encode(try await store.auditProof(for: session, body)), for: request)
+        }
+        router.get(RouterPath(APIRoute.auditBundle.routerPath)) { request, _ in
+            let (store, principal) = try await authenticateReader(request)
+            let scope = try Self.auditScope(of: request)
+            var plan: PlanDocument?
+            if case .plan(let id) = scope {
+                plan = try await store.plan(id)
+                if plan == nil { throw ServerError.notFound("There is no plan \(id) in \(store.county.name).") }
+            }
+            if let confined = principal.scope {
+                // A UAT's accounts export their UAT's evidence; the county and its auditors any.
+                let asked: Siruta? = switch scope {
+                case .county: nil
+                case .uat(let siruta): siruta
+                case .plan: plan?.siruta
+                }
+                guard asked == confined else { throw ServerError.forbidden("This account reads SIRUTA \(confined) only; export --uat \(confined) or one of its plans.") }
+            }
+            return try Self.json(WireJSON.encode(try await store.bundle(scope)), for: request)
+        }
+    }
+
+    /// `?plan=ID`, `?siruta=N`, or nothing for the whole county.
+    private static func auditScope(of request: Request) throws -> CountyStore.AuditScope {
+        let query = request.uri.queryParameters
+        if let plan = query["plan"] { return .plan(PlanID(String(plan))) }
+        if let siruta = query["siruta"] {
+            guard let code = Int(String(siruta)) else { throw ServerError.badParameter("siruta must be a SIRUTA code, not '\(siruta)'.") }
+            return .uat(Siruta(code))
+        }
+        return .county
     }
 
     // MARK: Authentication

@@ -140,6 +140,47 @@ enum CountyDatabase {
                 ALTER TABLE rejection ADD COLUMN hash BLOB;
                 """)
         }
+        migrator.registerMigration("v3: the audit log (RFC 6962 Merkle tree, signed checkpoints), device keys") { db in
+            // Entries are filled by the county store when it opens the file (``CountyLog/bootstrap``):
+            // the history already held becomes the log's first entries, hashed by app code.
+            try db.execute(sql: """
+                -- The county's append-only audit log: each entry's canonical JSON and its RFC 6962 leaf hash.
+                CREATE TABLE audit_entry (
+                    idx INTEGER PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    body BLOB NOT NULL,
+                    leaf BLOB NOT NULL);
+                CREATE INDEX audit_entry_not_operation ON audit_entry (idx) WHERE kind != 'operation';
+                -- Hashes of the perfect subtrees of 16 entries and more: proofs without reading every leaf.
+                CREATE TABLE audit_node (
+                    level INTEGER NOT NULL,
+                    idx INTEGER NOT NULL,
+                    hash BLOB NOT NULL,
+                    PRIMARY KEY (level, idx));
+                -- Every signed statement of the log's size and root, one per write that added entries.
+                CREATE TABLE checkpoint (
+                    size INTEGER PRIMARY KEY,
+                    root TEXT NOT NULL,
+                    time TEXT NOT NULL,
+                    signature TEXT NOT NULL);
+                CREATE TRIGGER audit_entry_no_update BEFORE UPDATE ON audit_entry
+                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                CREATE TRIGGER audit_entry_no_delete BEFORE DELETE ON audit_entry
+                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                CREATE TRIGGER audit_node_no_update BEFORE UPDATE ON audit_node
+                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                CREATE TRIGGER audit_node_no_delete BEFORE DELETE ON audit_node
+                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                CREATE TRIGGER checkpoint_no_update BEFORE UPDATE ON checkpoint
+                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                CREATE TRIGGER checkpoint_no_delete BEFORE DELETE ON checkpoint
+                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                -- The log entry of each accepted operation.
+                ALTER TABLE operation ADD COLUMN entry INTEGER;
+                -- The Ed25519 public key a device registered at enrollment (none for older devices).
+                ALTER TABLE device ADD COLUMN public_key BLOB;
+                """)
+        }
         return migrator
     }
 }

@@ -85,9 +85,10 @@ extension CountyStore {
     /// Disables an account: its devices stop working at once; its history stays attributed to it.
     public func disableAccount(_ id: AccountID) async throws {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE account SET disabled_at = ? WHERE id = ? AND disabled_at IS NULL",
-                           arguments: [Self.timestamp(), id.rawValue])
+            let now = Self.timestamp()
+            try db.execute(sql: "UPDATE account SET disabled_at = ? WHERE id = ? AND disabled_at IS NULL", arguments: [now, id.rawValue])
             guard db.changesCount == 1 else { throw ServerError.notFound("No active account \(id) in \(self.county.name).") }
+            try self.appendToLog(in: db) { .account(.accountDisabled, index: $0, at: now, account: id) }
         }
         logger.notice("account disabled", metadata: ["account.id": "\(id)"])
     }
@@ -132,7 +133,15 @@ extension CountyStore {
         while try AccountRecord.exists(db, key: id) { id = Self.newIdentifier() }
         let account = AccountRecord(id: id, name: name, role: role.rawValue, siruta: siruta?.rawValue, createdAt: Self.timestamp(), disabledAt: nil)
         try account.insert(db)
+        try appendToLog(in: db) { .accountCreated(index: $0, at: account.createdAt, account: account.account) }
         return account
+    }
+
+    /// Appends one entry to the audit log and seals it, inside the caller's transaction.
+    func appendToLog(in db: Database, _ make: (Int64) throws -> LogEntry) throws {
+        var appender = try LogAppender(log, db)
+        try appender.append(make)
+        try appender.seal(at: Self.timestamp())
     }
 
     private static func issueEnrollment(for account: AccountRecord, county: County, validity: TimeInterval, in db: Database) throws -> String {
@@ -164,9 +173,18 @@ extension CountyStore {
     // MARK: Devices
 
     /// Trades a one-time enrollment token, as text, for a device id and credential.
-    public func enroll(token text: String, label: String, replacing replaced: DeviceID? = nil) async throws -> EnrollResponse {
+    public func enroll(token text: String, label: String, replacing replaced: DeviceID? = nil, publicKey: String? = nil) async throws -> EnrollResponse {
         guard let token = Credential(text), token.kind == .enrollment, token.countyCode == county.code else { throw ServerError.unknownEnrollment() }
-        return try await enroll(token: token, label: label, replacing: replaced)
+        return try await enroll(token: token, label: label, replacing: replaced, publicKey: publicKey)
+    }
+
+    /// A device's public key as sent: raw Ed25519 in base64, or none (an older client).
+    private static func checkedKey(_ base64: String?) throws -> Data? {
+        guard let base64 else { return nil }
+        guard let key = AuditKey.publicKey(base64) else {
+            throw ServerError.badInput("publicKey must be a raw Ed25519 public key (32 bytes) in base64.")
+        }
+        return key.rawRepresentation
     }
 
     /// The device and account a device credential opens.
@@ -181,8 +199,9 @@ extension CountyStore {
     ///
     /// With `replaced` (a computer enrolling again after its device was revoked), the token must be
     /// for the account of that revoked device; otherwise nothing happens and the token stays unused.
-    func enroll(token: Credential, label: String, replacing replaced: DeviceID? = nil) async throws -> EnrollResponse {
+    func enroll(token: Credential, label: String, replacing replaced: DeviceID? = nil, publicKey: String? = nil) async throws -> EnrollResponse {
         let label = try Self.checkedName(label, what: "The device's label")
+        let publicKey = try Self.checkedKey(publicKey)
         let credential = Credential.generate(.device, county: county.code)
         let answer = try await pool.write { db in
             guard let enrollment = try EnrollmentRecord.fetchOne(db, key: token.hash) else { throw ServerError.unknownEnrollment() }
@@ -196,7 +215,7 @@ extension CountyStore {
                     throw ServerError.enrollmentMismatch(replaced)
                 }
             }
-            let device = try self.insertDevice(for: account, label: label, credential: credential, forkedFrom: replaced?.rawValue, in: db)
+            let device = try self.insertDevice(for: account, label: label, credential: credential, forkedFrom: replaced?.rawValue, publicKey: publicKey, in: db)
             try db.execute(sql: "UPDATE enrollment SET used_at = ?, device = ? WHERE token_hash = ?",
                            arguments: [device.enrolledAt, device.id, token.hash])
             return EnrollResponse(enrollment: try self.enrollment(of: device, account: account, in: db), credential: credential.text)
@@ -210,8 +229,9 @@ extension CountyStore {
     ///
     /// A copied folder forks once; a device asking again and again is not a copied folder: at
     /// most ``forksPerDay`` a day. Revoking a device revokes its forks (``revokeDevice(_:)``).
-    func fork(_ session: Session, label: String) async throws -> EnrollResponse {
+    func fork(_ session: Session, label: String, publicKey: String? = nil) async throws -> EnrollResponse {
         let label = try Self.checkedName(label, what: "The device's label")
+        let publicKey = try Self.checkedKey(publicKey)
         let credential = Credential.generate(.device, county: county.code)
         let answer = try await pool.write { db in
             guard let account = try AccountRecord.fetchOne(db, key: session.account.id.rawValue) else { throw ServerError.accountDisabled }
@@ -220,7 +240,7 @@ extension CountyStore {
             guard recent < Self.forksPerDay else {
                 throw ServerError.forbidden("This device asked for \(recent) new identities in a day; a copied data folder needs one. Ask the county's administrator.")
             }
-            let device = try self.insertDevice(for: account, label: label, credential: credential, forkedFrom: session.device.id, in: db)
+            let device = try self.insertDevice(for: account, label: label, credential: credential, forkedFrom: session.device.id, publicKey: publicKey, in: db)
             return EnrollResponse(enrollment: try self.enrollment(of: device, account: account, in: db), credential: credential.text)
         }
         logger.notice("device forked: its data folder is in use elsewhere too",
@@ -228,12 +248,15 @@ extension CountyStore {
         return answer
     }
 
-    private func insertDevice(for account: AccountRecord, label: String, credential: Credential, forkedFrom: String?, in db: Database) throws -> DeviceRecord {
+    private func insertDevice(for account: AccountRecord, label: String, credential: Credential, forkedFrom: String?, publicKey: Data?,
+                              in db: Database) throws -> DeviceRecord {
         var id = Self.newIdentifier()
         while try DeviceRecord.exists(db, key: id) { id = Self.newIdentifier() }
         let device = DeviceRecord(id: id, account: account.id, label: label, credentialHash: credential.hash,
-                                  enrolledAt: Self.timestamp(), revokedAt: nil, lastPushAt: nil, forkedFrom: forkedFrom)
+                                  enrolledAt: Self.timestamp(), revokedAt: nil, lastPushAt: nil, forkedFrom: forkedFrom, publicKey: publicKey)
         try device.insert(db)
+        try appendToLog(in: db) { .deviceEnrolled(index: $0, at: device.enrolledAt, device: device.deviceID, account: AccountID(account.id),
+                                                  publicKey: publicKey, forkedFrom: forkedFrom.map { DeviceID($0) }) }
         return device
     }
 
@@ -265,7 +288,12 @@ extension CountyStore {
                 throw ServerError.notFound("No active device \(id) in \(self.county.name).")
             }
             let now = Self.timestamp()
-            for device in tree { try db.execute(sql: "UPDATE device SET revoked_at = ? WHERE id = ?", arguments: [now, device]) }
+            var appender = try LogAppender(self.log, db)
+            for device in tree {
+                try db.execute(sql: "UPDATE device SET revoked_at = ? WHERE id = ?", arguments: [now, device])
+                try appender.append { .deviceRevoked(index: $0, at: now, device: DeviceID(device)) }
+            }
+            try appender.seal(at: now)
             return [id] + tree.filter { $0 != id.rawValue }.map { DeviceID($0) }
         }
         logger.notice("device revoked", metadata: ["device.id": "\(id)", "device.forks": "\(revoked.count - 1)"])
@@ -277,6 +305,7 @@ extension CountyStore {
         try await pool.write { db in
             try db.execute(sql: "UPDATE account SET disabled_at = NULL WHERE id = ? AND disabled_at IS NOT NULL", arguments: [id.rawValue])
             guard db.changesCount == 1 else { throw ServerError.notFound("No disabled account \(id) in \(self.county.name).") }
+            try self.appendToLog(in: db) { .account(.accountEnabled, index: $0, at: Self.timestamp(), account: id) }
         }
         logger.notice("account enabled", metadata: ["account.id": "\(id)"])
     }

@@ -86,9 +86,10 @@ private struct Ingest {
         try refuseReusedIDs(operations, encoded: encoded)
         try refuseBadClocks(operations, countyNow: countyNow)
         outcomes.reserveCapacity(operations.count)
+        var log = try LogAppender(store.log, db)
         let insert = try db.cachedStatement(sql: """
-            INSERT INTO operation (device, counter, plan, siruta, hlc, author, kind, body, received_at, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO operation (device, counter, plan, siruta, hlc, author, kind, body, received_at, hash, entry)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         for (operation, (body, hash)) in zip(operations, encoded) {
             if let earlier = known[operation.id.counter] {
@@ -117,16 +118,42 @@ private struct Ingest {
             // A prepared statement rather than a record: this insert is the push's hot loop.
             try insert.execute(arguments: [
                 operation.id.device.rawValue, operation.id.counter, operation.plan.rawValue, siruta!.rawValue,
-                operation.hlc.rawValue, operation.author, operation.change.kind.rawValue, body, now, hash,
+                operation.hlc.rawValue, operation.author, operation.change.kind.rawValue, body, now, hash, log.frontier.size,
             ])
             let seq = db.lastInsertedRowID
+            try log.append { index in
+                .operation(index: index, at: now, seq: seq, operation: operation.id, plan: operation.plan, account: session.account.id,
+                           role: session.account.role, hash: hash, act: CountyLog.actName(of: operation), countySignature: try countySignature(of: operation, hash: hash))
+            }
             lastSeq[operation.plan] = seq
             accepted[operation.id] = operation
             record(.accepted(operation.id, seq: seq, at: now), hash: hash, for: operation)
         }
         try saveTouchedPlans()
+        try log.seal(at: now)
         if !operations.isEmpty {
             try db.execute(sql: "UPDATE device SET last_push_at = ? WHERE id = ?", arguments: [now, session.device.id])
+        }
+    }
+
+    /// The county's signature of a registration or an aviz it accepts: the county vouches for its
+    /// own acts, verifiable offline with its public key.
+    private func countySignature(of operation: PlanOperation, hash: Data) throws -> Data? {
+        guard case .act(let version, let act) = operation.change, act.name == .register || act.name == .aviz else { return nil }
+        return try store.log.sign(SignedStatement.countyAct(county: store.county.code, plan: operation.plan, version: version,
+                                                               act: act.name, operation: hash, at: now))
+    }
+
+    /// A submission must be signed by the device that sends it, over the content it froze, when
+    /// the device registered a key (devices enrolled before keys existed send unsigned ones).
+    private func checkSignature(of operation: PlanOperation) throws(Rejection) {
+        guard case .act(let version, .submit(_, let contentHash, _, let signature)) = operation.change else { return }
+        guard let key = session.device.publicKey else { return }
+        let statement = SignedStatement.submission(plan: operation.plan, version: version, contentHash: contentHash)
+        guard SignedStatement.verify(signature, of: statement, publicKey: key.base64EncodedString()) else {
+            throw Rejection(code: "signature-invalid", message: signature == nil
+                ? "Transmiterea nu este semnată cu cheia acestui dispozitiv; actualizați plansync și transmiteți din nou (the submission is not signed)."
+                : "Semnătura transmiterii nu este a acestui dispozitiv pe acest conținut (the submission's signature does not verify with this device's key).")
         }
     }
 
@@ -253,6 +280,7 @@ private struct Ingest {
         }
         do throws(Rejection) {
             try store.rules.check(operation, against: plan, history: history)
+            try checkSignature(of: operation)
             try store.validator.checkSubmission(operation, on: plan)
             return nil
         } catch {

@@ -40,6 +40,8 @@ public final class CountyStore: Sendable {
     let clock: any WallClock
     /// Latest documents, filled on first use; touched only on the writer queue or under its lock.
     let cache = Mutex<[PlanID: PlanDocument]>([:])
+    /// The county's audit log and its signing key.
+    let log: CountyLog
 
     /// The county reviewer's checks, run on every plan as received (``findings(of:)``).
     public let validator: PlanValidator
@@ -55,6 +57,7 @@ public final class CountyStore: Sendable {
         self.logger = logger
         validator = PlanValidator(context: ValidationContext(registry: registry, nomenclator: nomenclator, county: county))
         pool = try CountyDatabase.open(at: path)
+        log = try CountyLog.open(county: county, databasePath: path, pool: pool, at: Self.timestamp())
     }
 
     static func timestamp(_ date: Date = Date()) -> String { date.formatted(.iso8601) }

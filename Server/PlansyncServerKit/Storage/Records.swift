@@ -47,6 +47,8 @@ public struct DeviceRecord: CountyRecord, Sendable, Equatable {
     public var lastPushAt: String?
     /// The device whose data folder this one's was a copy of, when it was forked.
     public var forkedFrom: String?
+    /// The Ed25519 public key the device registered at enrollment: its submissions are signed with it.
+    public var publicKey: Data?
 
     public var deviceID: DeviceID { DeviceID(id) }
 }
@@ -78,6 +80,8 @@ struct OperationRecord: CountyRecord {
     var body: Data
     var receivedAt: String
     var hash: Data?
+    /// Its entry in the audit log.
+    var entry: Int64?
 
     mutating func didInsert(_ inserted: InsertionSuccess) { seq = inserted.rowID }
 }

@@ -27,7 +27,7 @@ public enum DecisionFields {
         }
         for act in version.acts {
             switch act.act {
-            case .submit(let letter, _, _):
+            case .submit(let letter, _, _, _):
                 put("decisions.submission.reference", letter, act)
             case .register(let number, let date):
                 put("decisions.registration.reference", written(number, date), act)
@@ -87,7 +87,7 @@ extension WorkflowAct {
     /// One line saying what the act recorded, for logs and histories.
     public var summary: String {
         switch self {
-        case .submit(let letter, let hash, let findings):
+        case .submit(let letter, let hash, let findings, _):
             let warnings = findings.count { $0.severity == Severity.warning.rawValue }
             return "transmis spre avizare cu adresa \(letter) (conținut \(hash.prefix(12))…, \(warnings) avertisment(e))"
         case .register(let number, let date): return "înregistrat la consiliul județean: \(DecisionFields.written(number, date))"

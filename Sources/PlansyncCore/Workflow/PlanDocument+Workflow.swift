@@ -23,7 +23,7 @@ extension PlanDocument {
         let from = workflow.versions[index].state
         var actedOn = index
         switch act {
-        case .submit(_, let hash, let findings):
+        case .submit(_, let hash, let findings, _):
             // A second submission of the same content (another device, concurrently) is the same
             // submission: nothing more to record.
             guard from == .draft else { return }

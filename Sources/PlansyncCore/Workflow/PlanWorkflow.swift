@@ -120,7 +120,7 @@ public struct PlanVersion: Codable, Hashable, Sendable {
     public var lastDate: CalendarDate? {
         acts.compactMap { recorded -> CalendarDate? in
             switch recorded.act {
-            case .submit(let letter, _, _): RegistrationReference(letter).date
+            case .submit(let letter, _, _, _): RegistrationReference(letter).date
             case .register(_, let date), .prefect(_, let date), .publish(let date, _): CalendarDate(date)
             case .aviz(let aviz): RegistrationReference(aviz.reference).date
             case .hcl(let hcl): CalendarDate(hcl.date)

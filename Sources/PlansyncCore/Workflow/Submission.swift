@@ -22,7 +22,7 @@ extension PlanValidator {
     /// the same content (a device cannot hide an error or invent a warning). A second submission
     /// of a version already sent joins the first and is not checked again.
     public func checkSubmission(_ operation: PlanOperation, on plan: PlanDocument?) throws(Rejection) {
-        guard case .act(let number, .submit(_, _, let carried)) = operation.change,
+        guard case .act(let number, .submit(_, _, let carried, _)) = operation.change,
               let plan, plan.workflow.version(number)?.state == .draft
         else { return }
         let own = check(plan).marks

@@ -31,7 +31,7 @@ extension OperationRules {
             }
         }
         switch act {
-        case .submit(let letter, let hash, let findings):
+        case .submit(let letter, let hash, let findings, _):
             try requireText(letter, "Adresa de transmitere (nr./data)", "the outgoing letter")
             guard findings.count <= limits.rowsPerTable else {
                 throw Rejection(code: "too-large", message: "Transmiterea poartă \(findings.count) constatări; cel mult \(limits.rowsPerTable) (too many findings).")
@@ -157,7 +157,7 @@ extension WorkflowAct {
     /// The free texts the act carries (their size is limited like a value's).
     var texts: [String] {
         switch self {
-        case .submit(let letter, let hash, let findings): [letter, hash] + findings.flatMap { [$0.code, $0.severity, $0.path] }
+        case .submit(let letter, let hash, let findings, let signature): [letter, hash, signature ?? ""] + findings.flatMap { [$0.code, $0.severity, $0.path] }
         case .register(let number, let date): [number, date]
         case .remark(let path, let text): [path ?? "", text]
         case .aviz(let aviz): [aviz.reference, aviz.remarks ?? ""]

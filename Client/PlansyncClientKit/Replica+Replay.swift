@@ -33,9 +33,7 @@ extension Replica {
     /// - Parameter snapshotEvery: how many operations apart snapshots are stored (tests make it small).
     public func replay(_ plan: PlanID, asOf point: ReplayPoint, snapshotEvery interval: Int = snapshotInterval) throws -> PlanDocument? {
         try write { db in
-            guard try Int64.fetchOne(db, sql: "SELECT 1 FROM operation WHERE plan = ? AND state = 'accepted' LIMIT 1", arguments: [plan.rawValue]) != nil else {
-                throw ClientError.planNotFound(plan.rawValue)
-            }
+            try Self.requireAccepted(plan, in: db)
             switch point {
             case .sequence(let seq):
                 return try Self.replay(plan, through: seq, stampedBy: nil, every: interval, in: db)
@@ -76,6 +74,16 @@ extension Replica {
         return document
     }
 
+    /// The county's history of a plan is what auditors read: a plan only this computer has yet is
+    /// not in it.
+    private static func requireAccepted(_ plan: PlanID, in db: Database) throws {
+        guard try Int64.fetchOne(db, sql: "SELECT 1 FROM operation WHERE plan = ? AND state = 'accepted' LIMIT 1", arguments: [plan.rawValue]) == nil else { return }
+        if try document(plan, in: db) != nil {
+            throw ClientError("Plan \(plan) is not at the county yet (none of its edits was accepted): its history begins at the next `plansync sync`.")
+        }
+        throw ClientError.planNotFound(plan.rawValue)
+    }
+
     /// Every accepted change of a plan in the county's order, with the value it replaced.
     public func history(of plan: PlanID) throws -> [HistoryLine] {
         try read { db in
@@ -84,7 +92,7 @@ extension Replica {
                 ChangeHistory.Sequenced(seq: row["seq"], countyTime: row["county_at"],
                                         operation: try PlanOperation(json: JSONReader.parse(row["body"] as Data), path: "operation"))
             }
-            guard !operations.isEmpty else { throw ClientError.planNotFound(plan.rawValue) }
+            if operations.isEmpty { try Self.requireAccepted(plan, in: db) }
             return ChangeHistory.lines(operations, people: try Self.people(in: db))
         }
     }

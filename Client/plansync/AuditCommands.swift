@@ -44,19 +44,24 @@ struct AuditCommand: AsyncParsableCommand {
         }
 
         static func point(_ text: String, deviceTime: Bool) throws -> ReplayPoint {
-            if let seq = Int64(text), !deviceTime {
+            if let seq = Int64(text) {
+                guard !deviceTime else { throw ValidationError("A sequence number is the county's order; with --device-time give a time (2024-03-20T14:05:00Z, 2024-03-20 or 20.03.2024).") }
                 guard seq >= 0 else { throw ValidationError("A sequence number is 0 or more.") }
                 return .sequence(seq)
             }
             var date: Date?
             if let instant = try? Date(text, strategy: .iso8601) { date = instant }
-            if date == nil, let day = CalendarDate(text) {
-                date = try? Date("\(day.iso)T23:59:59Z", strategy: .iso8601)
+            if date == nil, case .text(let day)? = try? ValueKind.date.parse(text) {  // 20.03.2024 or 2024-03-20: its end
+                date = try? Date("\(day)T23:59:59Z", strategy: .iso8601)
             }
             guard let date else {
                 throw ValidationError("'\(text)' is neither a sequence number nor a time (2024-03-20T14:05:00Z, 2024-03-20 or 20.03.2024).")
             }
-            return deviceTime ? .deviceTime(Int64(date.timeIntervalSince1970 * 1000)) : .countyTime(date.formatted(.iso8601))
+            let millis = Int64(date.timeIntervalSince1970 * 1000)
+            guard millis >= HLCTimestamp.earliestWallMillis, millis <= HLCTimestamp.maximumWallMillis else {
+                throw ValidationError("'\(text)' is outside the times plansync records (2020 onwards).")
+            }
+            return deviceTime ? .deviceTime(millis) : .countyTime(date.formatted(.iso8601))
         }
     }
 
@@ -145,6 +150,9 @@ struct AuditCommand: AsyncParsableCommand {
             for plan in verdict.plans.keys.sorted() { lines.append("  plan \(plan) replayed: content \(verdict.plans[plan]!.prefix(16))…") }
             if verdict.intact {
                 lines.append("Verdict: INTACT — every entry is in the signed log, every operation is what the log committed to, every signature holds.")
+                if !verdict.complete {
+                    lines.append("(A bundle of one plan or UAT proves its entries are in the county's signed log, not that none was left out: export --county for the whole log.)")
+                }
             } else {
                 lines.append("Verdict: NOT INTACT")
                 lines += verdict.problems.prefix(30).map { "  \($0)" }

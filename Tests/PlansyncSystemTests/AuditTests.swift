@@ -172,6 +172,27 @@ struct AuditTests {
                 "\(tampered)")
     }
 
+    @Test("an account slipped in behind the log's back and a device moved to it: the county's check and the evidence both say so")
+    func peopleBehindTheLog() async throws {
+        let (county, plan, replicas) = try await Self.history()
+        let device = try replicas[0].settings().device.rawValue
+        try await county.store.pool.write { db in
+            try db.execute(sql: "INSERT INTO account (id, name, role, siruta, created_at) VALUES ('gh0st001', 'Ghost', 'inspector', 80980, '2026-01-01T00:00:00Z')")
+            try db.execute(sql: "UPDATE device SET account = 'gh0st001' WHERE id = ?", arguments: [device])
+        }
+        // The moved device's next edit is logged as the ghost's.
+        guard case .device(let session) = try await county.store.authenticate(Credential(try replicas[0].settings().credential)!) else { throw ClientError("no session") }
+        var ghost = HandMadeOperations(device: session.deviceID, author: "x", counter: 1_000)
+        let edit = ghost.next(plan, .setField(path: "notes", value: .text("ghost edit"), supersedes: []))
+        #expect(try await county.store.push([edit], from: session).outcomes.first?.seq != nil)
+        let result = try await county.store.verifyLog()
+        #expect(result.problems.contains { $0.message.contains("account gh0st001 (Ghost) is not in the log") }, "\(result.problems)")
+        #expect(result.problems.contains { $0.message.contains("device \(device) is not as the log recorded it") })
+        #expect(result.problems.contains { $0.message.contains("who made it") })
+        let evidence = AuditVerifier.verify(try await county.store.bundle(.county))
+        #expect(evidence.problems.contains { $0.contains("but device \(device) was enrolled for") }, "\(evidence.problems)")
+    }
+
     // MARK: A county that rewrites its history
 
     /// What a county would do to rewrite an entry and hide it: re-hash the tree and sign again
@@ -343,6 +364,25 @@ struct AuditTests {
         var entry = bundle
         entry.entries[5].entry = Data(String(decoding: Data(base64Encoded: entry.entries[5].entry)!, as: UTF8.self).replacingOccurrences(of: "\"at\":\"2", with: "\"at\":\"1").utf8).base64EncodedString()
         #expect(AuditVerifier.verify(entry).problems.contains { $0.contains("not in the tree the checkpoint signed") })
+        #expect(!verdict.complete, "a plan's bundle proves inclusion, not completeness")
+        // A county bundle must hold every entry: one left out (its proofs rebuilt) is found, as are an empty one and a duplicate.
+        let whole = try await county.store.bundle(.county)
+        let everything = AuditVerifier.verify(whole)
+        #expect(everything.intact && everything.complete, "\(everything.problems)")
+        var trimmed = whole
+        let dropped = trimmed.entries.remove(at: trimmed.entries.count - 2).index
+        let kept = trimmed.entries.map(\.index)
+        trimmed.ranges = try await county.store.pool.read { db in try CountyLog.rangeProofs(for: kept, size: whole.checkpoint.size, in: db) }
+        #expect(AuditVerifier.verify(trimmed).problems.contains { $0.hasPrefix("entry \(dropped): is missing") }, "\(AuditVerifier.verify(trimmed).problems)")
+        var empty = whole
+        empty.entries = []
+        empty.ranges = []
+        #expect(!AuditVerifier.verify(empty).intact)
+        var doubled = whole
+        var forged = doubled.entries[30]
+        forged.entry = Data(String(decoding: Data(base64Encoded: forged.entry)!, as: UTF8.self).replacingOccurrences(of: "\"role\":\"inspector\"", with: "\"role\":\"reviewer\"").utf8).base64EncodedString()
+        doubled.entries.insert(forged, at: 30)
+        #expect(AuditVerifier.verify(doubled).problems.contains { $0.contains("is in the bundle twice") })
         var checkpoint = bundle
         checkpoint.checkpoint.size += 1
         #expect(!AuditVerifier.verify(checkpoint).intact)

@@ -153,6 +153,11 @@ struct WorkflowEndToEndTests {
         let asSent = try plansync(["audit", "replay", plan, "--as-of", String(submission.seq), "--json"], in: auditor).json(PlanView.self)
         let versionOne = try plansync(["plan", "show", plan, "--version", "1", "--json"], in: auditor).json(PlanView.self)
         #expect(asSent.tables == versionOne.tables, "the plan as of the submission is version 1 as frozen")
+        let today = Date().formatted(.iso8601.year().month().day().dateSeparator(.dash)).split(separator: "-").reversed().joined(separator: ".")
+        let byDay = try plansync(["audit", "replay", plan, "--as-of", today, "--json"], in: auditor).json(PlanView.self)
+        #expect(byDay == (try plansync(["audit", "replay", plan, "--as-of", String(history.last!.seq), "--json"], in: auditor).json(PlanView.self)),
+                "as of the end of today (\(today)) is the latest")
+        #expect(try run("plansync", ["audit", "replay", plan, "--as-of", "5", "--device-time"] + auditor).errors.contains("with --device-time give a time"))
         let bundle = root.appendingPathComponent("dovezi.json")
         try plansync(["audit", "export", "--county", "--out", bundle.path], in: auditor)
         #expect(try run("plansync-server", ["audit", "verify", "--data", data.path]).status == 0)

@@ -49,6 +49,9 @@ private struct LogVerifier {
     var result = LogVerification()
     /// Operation entries by the sequence number they name.
     var operationEntries: [Int64: (index: Int64, entry: LogEntry)] = [:]
+    /// Accounts and devices as the log tells them: who may have acted, and with which key.
+    var accounts: [String: (index: Int64, entry: LogEntry, disabled: Bool)] = [:]
+    var devices: [String: (index: Int64, entry: LogEntry, revoked: Bool)] = [:]
 
     init(store: CountyStore, db: Database) {
         self.store = store
@@ -61,6 +64,7 @@ private struct LogVerifier {
 
     mutating func run() throws -> LogVerification {
         let size = try checkEntriesAndCheckpoints()
+        try checkPeople()
         try checkOperations(logSize: size)
         try checkPlans()
         return result
@@ -94,7 +98,7 @@ private struct LogVerifier {
                 let entry = try LogEntry(bytes: body)
                 if entry.index != index { problem(index, "says it is entry \(entry.index): entries were moved") }
                 if (row["kind"] as String?) != entry.kind.rawValue { problem(index, "is filed as \(row["kind"] as String? ?? "nothing") but is a \(entry.kind.rawValue) entry") }
-                if entry.kind == .operation, let seq = entry.integer("seq") { operationEntries[seq] = (index, entry) }
+                record(entry)
                 if index == 0, entry.kind != .countyKey || entry.string("publicKey") != store.log.publicKey {
                     problem(0, "is not the county key the checkpoints are signed with")
                 }
@@ -132,6 +136,46 @@ private struct LogVerifier {
         return frontier.size
     }
 
+    private mutating func record(_ entry: LogEntry) {
+        let account = entry.string("account") ?? "", device = entry.string("device") ?? ""
+        switch entry.kind {
+        case .operation: if let seq = entry.integer("seq") { operationEntries[seq] = (entry.index, entry) }
+        case .accountCreated: accounts[account] = (entry.index, entry, false)
+        case .accountDisabled, .accountEnabled: accounts[account]?.disabled = entry.kind == .accountDisabled
+        case .deviceEnrolled: devices[device] = (entry.index, entry, false)
+        case .deviceRevoked: devices[device]?.revoked = true
+        case .countyKey: break
+        }
+    }
+
+    /// Every account and device the county lets in, as the log recorded it: none added or changed
+    /// behind the log's back (an account slipped in, a device moved to another person, a key
+    /// swapped, a revocation undone).
+    private mutating func checkPeople() throws {
+        for row in try AccountRecord.fetchAll(db) {
+            guard let logged = accounts.removeValue(forKey: row.id) else {
+                problem(nil, "account \(row.id) (\(row.name)) is not in the log: it was added behind the log's back")
+                continue
+            }
+            if logged.entry.string("name") != row.name || logged.entry.string("role") != row.role
+                || logged.entry.integer("siruta") != row.siruta.map(Int64.init) || logged.disabled != (row.disabledAt != nil) {
+                problem(logged.index, "account \(row.id) is not as the log recorded it")
+            }
+        }
+        for (id, logged) in accounts { problem(logged.index, "records account \(id), which the county no longer holds") }
+        for row in try DeviceRecord.fetchAll(db) {
+            guard let logged = devices.removeValue(forKey: row.id) else {
+                problem(nil, "device \(row.id) is not in the log: it was added behind the log's back")
+                continue
+            }
+            if logged.entry.string("account") != row.account || logged.entry.string("publicKey") != row.publicKey?.base64EncodedString()
+                || logged.revoked != (row.revokedAt != nil) {
+                problem(logged.index, "device \(row.id) is not as the log recorded it (its person, key or revocation)")
+            }
+            devices[row.id] = logged
+        }
+    }
+
     /// Every accepted operation against its entry: the same id, plan, sequence number, time and
     /// the SHA-256 of its bytes; and no operation entry without its operation.
     private mutating func checkOperations(logSize: Int64) throws {
@@ -152,6 +196,7 @@ private struct LogVerifier {
             if entry.string("plan") != (row["plan"] as String) { wrong.append("its plan") }
             if entry.at != (row["received_at"] as String) { wrong.append("when it was received") }
             if entry.string("hash") != hash.hex { wrong.append("its content") }
+            if let device = devices[id.device.rawValue], device.entry.string("account") != entry.string("account") { wrong.append("who made it") }
             if let stored = row["hash"] as Data?, stored != hash { wrong.append("its stored hash") }
             if let operation = try? PlanOperation(json: JSONReader.parse(body), path: "operation") {
                 if operation.id != id || operation.plan.rawValue != (row["plan"] as String) || operation.hlc.rawValue != (row["hlc"] as Int64)

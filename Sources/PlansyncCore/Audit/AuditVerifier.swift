@@ -26,6 +26,10 @@ public struct AuditVerdict: Codable, Sendable {
     public var plans: [String: String] = [:]
     /// Each problem names the entry it concerns.
     public var problems: [String] = []
+    /// Whether the bundle proves it holds every entry of its scope: a county bundle holds the whole
+    /// log; a plan's or a UAT's proves each entry it holds is in the signed log, not that the
+    /// county left none of the scope out.
+    public var complete = false
 
     public var intact: Bool { problems.isEmpty }
 }
@@ -62,6 +66,7 @@ public enum AuditVerifier {
         var entries: [Int64: LogEntry] = [:]
         var leaves: [Int64: Data] = [:]
         for item in bundle.entries {
+            guard leaves[item.index] == nil, entries[item.index] == nil else { problem(item.index, "is in the bundle twice"); continue }
             guard let bytes = Data(base64Encoded: item.entry) else { problem(item.index, "is not base64"); continue }
             leaves[item.index] = Merkle.leafHash(bytes)
             do {
@@ -89,14 +94,27 @@ public enum AuditVerifier {
             }
         }
         for index in leaves.keys where !proven.contains(index) { problem(index, "is not covered by any proof") }
+        // The county's whole log is every entry up to the checkpoint: none may be left out.
+        if bundle.scope == "county" {
+            if Int64(leaves.count) != bundle.checkpoint.size || !(0..<bundle.checkpoint.size).allSatisfy({ leaves[$0] != nil }) {
+                let missing = (0..<bundle.checkpoint.size).first { leaves[$0] == nil }
+                problem(missing, "is missing: a county bundle holds every entry of the log up to its checkpoint (\(bundle.checkpoint.size)), this one \(leaves.count)")
+            }
+            verdict.complete = true
+        }
 
         // Who is who: accounts' roles, devices' keys, the county key.
         var roles: [String: String] = [:]
         var deviceKeys: [String: String] = [:]
+        var deviceAccounts: [String: String] = [:]
         for entry in entries.values {
             switch entry.kind {
             case .accountCreated: if let account = entry.string("account") { roles[account] = entry.string("role") }
-            case .deviceEnrolled: if let device = entry.string("device"), let key = entry.string("publicKey") { deviceKeys[device] = key }
+            case .deviceEnrolled:
+                if let device = entry.string("device") {
+                    deviceAccounts[device] = entry.string("account")
+                    if let key = entry.string("publicKey") { deviceKeys[device] = key }
+                }
             case .countyKey: if entry.string("publicKey") != bundle.countyKey { problem(entry.index, "names another county key than the one signing") }
             default: break
             }
@@ -118,8 +136,17 @@ public enum AuditVerifier {
                 problem(index, "operation \(id) is not the one the log committed to")
                 continue
             }
-            if let account = entry.string("account"), let role = roles[account], role != entry.string("role") {
-                problem(index, "says \(account) acted as \(entry.string("role") ?? "?"), but the account is a \(role)")
+            // Who acted: the account the device was enrolled for, created in the log with that role.
+            let account = entry.string("account") ?? "?"
+            if let enrolledFor = deviceAccounts[operation.id.device.rawValue], enrolledFor != account {
+                problem(index, "says \(account) made \(id), but device \(operation.id.device) was enrolled for \(enrolledFor)")
+            } else if deviceAccounts[operation.id.device.rawValue] == nil {
+                problem(index, "names device \(operation.id.device), whose enrollment is not in the log")
+            }
+            if let role = roles[account] {
+                if role != entry.string("role") { problem(index, "says \(account) acted as \(entry.string("role") ?? "?"), but the account is a \(role)") }
+            } else {
+                problem(index, "names account \(account), whose creation is not in the log")
             }
             // Taken out of the dictionary and put back, so it is changed in place, not copied.
             var plan = plans.removeValue(forKey: operation.plan)

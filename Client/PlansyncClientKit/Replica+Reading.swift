@@ -51,6 +51,9 @@ public struct ReplicaStatus: Codable, Sendable {
     /// How far this computer's clock is from the county's (ms, county minus this computer), as
     /// measured at the last sync.
     public var clockOffsetMillis: Int64?
+    /// The county's log as this computer last checked it, and the county key it holds.
+    public var auditCheckpoint: Checkpoint?
+    public var countyKey: String?
 }
 
 extension Replica {
@@ -147,6 +150,7 @@ extension Replica {
 
     public func status() throws -> ReplicaStatus {
         let conflicts = try conflicts().count
+        let audit = try auditState()
         return try read { db in
             let settings = try self.settings(in: db)
             return ReplicaStatus(
@@ -159,7 +163,8 @@ extension Replica {
                 held: try Self.heldPlans(in: db),
                 lastSyncAt: try Self.setting("last_sync_at", in: db),
                 cursor: Int64(try Self.setting("cursor", in: db) ?? "0") ?? 0,
-                clockOffsetMillis: Int64(try Self.setting("county_clock_offset", in: db) ?? ""))
+                clockOffsetMillis: Int64(try Self.setting("county_clock_offset", in: db) ?? ""),
+                auditCheckpoint: audit.checkpoint, countyKey: audit.countyKey)
         }
     }
 

@@ -124,7 +124,8 @@ struct AuditCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check an evidence bundle with no server and no network; exit status 1 when anything does not hold.")
         @Flag(help: "Print machine-readable JSON instead of text.") var json = false
-        @Option(help: "The county's public key (base64) as you hold it; the bundle's must be the same.") var countyKey: String?
+        @Option(help: "The county's public key as you hold it (base64, or its fingerprint as `plansync status` prints it); the bundle's must be the same.")
+        var countyKey: String?
         @Argument(help: "The bundle file.") var file: String
 
         func run() throws {
@@ -136,13 +137,17 @@ struct AuditCommand: AsyncParsableCommand {
             do { bundle = try WireJSON.decode(AuditBundle.self, from: data) } catch {
                 throw ValidationError("\(file) is not a plansync evidence bundle: \(error)")
             }
-            let verdict = AuditVerifier.verify(bundle, pinnedCountyKey: countyKey)
+            // A fingerprint (as people read it out) stands for the bundle's key when they match.
+            let fingerprint = countyKey.map { $0.filter { !$0.isWhitespace }.lowercased() }
+            let pinned = fingerprint == AuditKey.fingerprint(bundle.countyKey).filter { !$0.isWhitespace } ? bundle.countyKey : countyKey
+            let verdict = AuditVerifier.verify(bundle, pinnedCountyKey: pinned)
             print(json ? try WireJSON.pretty(verdict) : Self.describe(verdict).forTerminal)
             if !verdict.intact { throw ExitCode(1) }
         }
 
         static func describe(_ verdict: AuditVerdict) -> String {
-            var lines = ["Evidence of \(verdict.county), \(verdict.scope): checkpoint of \(verdict.checkpointSize) entries signed \(verdict.checkpointTime) by county key \(verdict.countyKey)."]
+            var lines = ["Evidence of \(verdict.county), \(verdict.scope): checkpoint of \(verdict.checkpointSize) entries signed \(verdict.checkpointTime) by county key \(verdict.countyKey)",
+                         "(compare it with the county's published fingerprint, or with `plansync status` on a computer that syncs with the county)."]
             for name in verdict.classes.keys.sorted() {
                 let count = verdict.classes[name]!
                 lines.append("  \(name): \(count.verified) of \(count.entries) verified" + (count.verified == count.entries ? "" : "  ← FAILED"))

@@ -215,6 +215,9 @@ struct Status: ParsableCommand {
                 "set aside by the server: \(status.rejected)",
                 "open conflicts: \(status.openConflicts)",
                 "last sync: \(status.lastSyncAt ?? "never")",
+                "county's audit log: " + (status.auditCheckpoint.map { checkpoint in
+                    "checked up to \(checkpoint.size) entries (signed \(checkpoint.time)), county key \(AuditKey.fingerprint(status.countyKey ?? ""))"
+                } ?? "not checked yet (at the next sync)"),
             ]
             for held in status.held {
                 lines.append("held: plan \(held.plan) waits for an update of plansync (\(held.count) change(s): \(held.reason))")

@@ -160,6 +160,8 @@ struct WorkflowEndToEndTests {
         #expect(try run("plansync", ["audit", "replay", plan, "--as-of", "5", "--device-time"] + auditor).errors.contains("with --device-time give a time"))
         let bundle = root.appendingPathComponent("dovezi.json")
         try plansync(["audit", "export", "--county", "--out", bundle.path], in: auditor)
+        let countyKey = try #require(try plansync(["status", "--json"], in: auditor).json(ReplicaStatus.self).countyKey)
+        let fingerprint = AuditKey.fingerprint(countyKey)
         #expect(try run("plansync-server", ["audit", "verify", "--data", data.path]).status == 0)
         server.stop()
 
@@ -170,6 +172,12 @@ struct WorkflowEndToEndTests {
         let offline = try run("plansync", ["audit", "verify", copy.path], environment: ["PLANSYNC_DATA": elsewhere.appendingPathComponent("none").path])
         #expect(offline.status == 0 && offline.output.contains("Verdict: INTACT") && offline.output.contains("act submit: 2 of 2 verified")
                     && offline.output.contains("act aviz: 2 of 2 verified") && offline.output.contains("device-enrolled: 5 of 5 verified"), "\(offline)")
+        // The county's key as the auditor holds it, in full or read out as its fingerprint.
+        for held in [countyKey, fingerprint] {
+            #expect(try run("plansync", ["audit", "verify", copy.path, "--county-key", held]).status == 0, "\(held)")
+        }
+        let otherKey = try run("plansync", ["audit", "verify", copy.path, "--county-key", "0000 1111 2222 3333"])
+        #expect(otherKey.status == 1 && otherKey.output.contains("is not the county's key you hold (0000 1111 2222 3333)"), "\(otherKey)")
         var evidence = try WireJSON.decode(AuditBundle.self, from: Data(contentsOf: copy))
         let someone = evidence.operations.keys.sorted()[7]
         let changed = String(decoding: Data(base64Encoded: evidence.operations[someone]!)!, as: UTF8.self).replacingOccurrences(of: "\"by\":\"", with: "\"by\":\"X")

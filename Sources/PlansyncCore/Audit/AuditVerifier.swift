@@ -55,7 +55,8 @@ public enum AuditVerifier {
             return verdict
         }
         if let pinnedCountyKey, pinnedCountyKey != bundle.countyKey {
-            verdict.problems.append("the bundle's county key (\(AuditKey.fingerprint(bundle.countyKey))) is not the county's key you hold (\(AuditKey.fingerprint(pinnedCountyKey)))")
+            let held = AuditKey.publicKey(pinnedCountyKey) == nil ? pinnedCountyKey : AuditKey.fingerprint(pinnedCountyKey)
+            verdict.problems.append("the bundle's county key (\(AuditKey.fingerprint(bundle.countyKey))) is not the county's key you hold (\(held))")
         }
         guard bundle.checkpoint.isSigned(by: bundle.countyKey), let root = bundle.checkpoint.rootHash else {
             verdict.problems.append("the checkpoint (size \(bundle.checkpoint.size), \(bundle.checkpoint.time)) is not signed by the county key")

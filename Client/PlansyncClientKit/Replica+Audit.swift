@@ -123,13 +123,13 @@ extension Replica {
             let operation = try PlanOperation(json: JSONReader.parse(row["body"] as Data), path: "operation \(id)")
             let hash = Data(SHA256.hash(data: operation.canonicalJSON))
             var act: ActName?
-            if case .act(let version, let made) = operation.change {
-                act = made.name
-                if made.name == .register || made.name == .aviz {
+            if case .act(let version, let recorded) = operation.change {
+                act = recorded.name
+                if recorded.name == .register || recorded.name == .aviz {
                     let statement = SignedStatement.countyAct(county: answer.checkpoint.county, plan: operation.plan, version: version,
-                                                              act: made.name, operation: hash, at: at)
+                                                              act: recorded.name, operation: hash, at: at)
                     guard SignedStatement.verify(entry.countySignature, of: statement, publicKey: answer.countyKey) else {
-                        throw rewritten("its \(made.name.rawValue) \(id) does not carry the county's signature")
+                        throw rewritten("its \(recorded.name.rawValue) \(id) does not carry the county's signature")
                     }
                 }
             }

@@ -92,7 +92,8 @@ struct AuditTests {
                 "UPDATE audit_entry SET idx = -1 WHERE idx = ?", "UPDATE audit_entry SET idx = ? WHERE idx = ?", "UPDATE audit_entry SET idx = ? WHERE idx = -1",
             ], arguments: [[a], [a, b], [b]], firstBad: a)
         case 4, 5:
-            let row = try Row.fetchOne(db, sql: "SELECT seq, entry, body, device, plan, author, received_at FROM operation ORDER BY random() LIMIT 1")!
+            let row = try Row.fetchOne(db, sql: "SELECT seq, entry, body, device, plan, author, received_at FROM operation ORDER BY seq LIMIT 1 OFFSET ?",
+                                      arguments: [Int.random(in: 0..<(try Int.fetchOne(db, sql: "SELECT count(*) FROM operation")!), using: &random)])!
             let entry: Int64 = row["entry"], seq: Int64 = row["seq"]
             switch Int.random(in: 0..<5, using: &random) {
             case 0: return Mutation(description: "a byte of operation \(seq).body", sql: ["UPDATE operation SET body = ? WHERE seq = ?"],
@@ -105,12 +106,14 @@ struct AuditTests {
             default: return Mutation(description: "delete operation \(seq)", sql: ["DELETE FROM operation WHERE seq = ?"], arguments: [[seq]], firstBad: entry)
             }
         case 6:
-            let row = try Row.fetchOne(db, sql: "SELECT level, idx, hash FROM audit_node ORDER BY random() LIMIT 1")!
+            let row = try Row.fetchOne(db, sql: "SELECT level, idx, hash FROM audit_node ORDER BY level, idx LIMIT 1 OFFSET ?",
+                                      arguments: [Int.random(in: 0..<(try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_node")!), using: &random)])!
             let level: Int = row["level"], index: Int64 = row["idx"]
             return Mutation(description: "a byte of audit_node \(level)/\(index)", sql: ["UPDATE audit_node SET hash = ? WHERE level = ? AND idx = ?"],
                             arguments: [[flip(row["hash"]), level, index]], firstBad: index << level)
         case 7:
-            let row = try Row.fetchOne(db, sql: "SELECT size, root, signature, time FROM checkpoint ORDER BY random() LIMIT 1")!
+            let row = try Row.fetchOne(db, sql: "SELECT size, root, signature, time FROM checkpoint ORDER BY size LIMIT 1 OFFSET ?",
+                                      arguments: [Int.random(in: 0..<(try Int.fetchOne(db, sql: "SELECT count(*) FROM checkpoint")!), using: &random)])!
             let size: Int64 = row["size"]
             let column = ["root", "signature", "time"].randomElement(using: &random)!
             return Mutation(description: "checkpoint \(size).\(column)", sql: ["UPDATE checkpoint SET \(column) = ? WHERE size = ?"],

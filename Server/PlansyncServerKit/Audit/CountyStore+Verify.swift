@@ -9,7 +9,8 @@ public struct LogVerification: Sendable {
         /// The first log entry the problem concerns (`nil`: none can be named).
         public let entry: Int64?
         public let message: String
-        /// The problem is somewhere from `entry` on (a signed root that no longer matches), not at it.
+        /// The problem is not at `entry` but shows something changed around it (a signed root that
+        /// no longer matches, a plan that is not its history's replay).
         public var range = false
         public var description: String { entry.map { "entry \($0): \(message)" } ?? message }
     }
@@ -224,15 +225,17 @@ private struct LogVerifier {
             let operations = rows.compactMap { try? PlanOperation(json: JSONReader.parse($0["body"] as Data), path: "operation") }
             let lastEntry: Int64? = rows.last?["entry"]
             let replayed = PlanDocument.replay(operations, rules: store.rules).document
+            // A plan that is not its history's replay says something changed in it, not where:
+            // an entry found changed by its own hash, place or operation is named first.
             guard let kept = stored.removeValue(forKey: plan) else {
-                problem(lastEntry, "plan \(plan) has a history but the county does not serve it")
+                problem(lastEntry, "plan \(plan) has a history but the county does not serve it", range: true)
                 continue
             }
             let same = (try? WireJSON.decode(PlanDocument.self, from: kept.document)).map { document in
                 replayed.map { (try? WireJSON.encode($0)) == (try? WireJSON.encode(document)) } ?? false
             } ?? false
             if !same || replayed?.siruta.rawValue != kept.siruta || rows.contains(where: { ($0["siruta"] as Int) != kept.siruta }) {
-                problem(lastEntry, "plan \(plan) as the county serves it is not the replay of its history")
+                problem(lastEntry, "plan \(plan) as the county serves it is not the replay of its history", range: true)
             }
         }
         for plan in stored.keys.sorted() { problem(nil, "plan \(plan) is served but has no history in the log") }

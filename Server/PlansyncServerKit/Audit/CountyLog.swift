@@ -113,10 +113,7 @@ struct CountyLog: Sendable {
                                                     plan: PlanID(row["plan"] as String), account: account, role: role, hash: hash, act: act, countySignature: nil) }
             try db.execute(sql: "UPDATE operation SET entry = ? WHERE seq = ?", arguments: [index, seq])
         }
-        try db.execute(sql: """
-            CREATE TRIGGER operation_no_update BEFORE UPDATE ON operation
-                BEGIN SELECT RAISE(ABORT, 'the operation history is append-only'); END;
-            """)
+        try db.execute(sql: CountyDatabase.refusing("UPDATE", on: "operation", because: "the operation history is append-only"))
         for device in devices { if let revoked = device.revokedAt { try log.append { .deviceRevoked(index: $0, at: revoked, device: device.deviceID) } } }
         try log.seal(at: now)
     }

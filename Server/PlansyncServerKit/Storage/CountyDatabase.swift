@@ -163,18 +163,7 @@ enum CountyDatabase {
                     root TEXT NOT NULL,
                     time TEXT NOT NULL,
                     signature TEXT NOT NULL);
-                CREATE TRIGGER audit_entry_no_update BEFORE UPDATE ON audit_entry
-                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-                CREATE TRIGGER audit_entry_no_delete BEFORE DELETE ON audit_entry
-                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-                CREATE TRIGGER audit_node_no_update BEFORE UPDATE ON audit_node
-                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-                CREATE TRIGGER audit_node_no_delete BEFORE DELETE ON audit_node
-                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-                CREATE TRIGGER checkpoint_no_update BEFORE UPDATE ON checkpoint
-                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-                CREATE TRIGGER checkpoint_no_delete BEFORE DELETE ON checkpoint
-                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                \(["audit_entry", "audit_node", "checkpoint"].map { appendOnly($0, because: "the audit log is append-only") }.joined(separator: "\n"))
                 -- The log entry of each accepted operation.
                 ALTER TABLE operation ADD COLUMN entry INTEGER;
                 -- The Ed25519 public key a device registered at enrollment (none for older devices).
@@ -182,5 +171,20 @@ enum CountyDatabase {
                 """)
         }
         return migrator
+    }
+
+    /// The triggers that refuse to update or delete a row of `table`: how the history and the
+    /// audit log stay append-only, whoever opens the file.
+    static func appendOnly(_ table: String, because message: String) -> String {
+        ["UPDATE", "DELETE"].map { refusing($0, on: table, because: message) }.joined(separator: "\n")
+    }
+
+    /// The trigger that refuses one kind of change (`UPDATE` or `DELETE`) to a table, named
+    /// `<table>_no_<change>`.
+    static func refusing(_ change: String, on table: String, because message: String) -> String {
+        """
+        CREATE TRIGGER \(table)_no_\(change.lowercased()) BEFORE \(change) ON \(table)
+            BEGIN SELECT RAISE(ABORT, '\(message)'); END;
+        """
     }
 }

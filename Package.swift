@@ -33,6 +33,7 @@ let package = Package(
             // Crypto: the SHA-256 of a submitted version's content, computed alike by client and county.
             dependencies: ["PlansyncProtocol", .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources/PlansyncCore",
+            exclude: ["Reference/nomenclator-sources.md"],
             resources: [.copy("Reference/siruta-uat.csv"), .copy("Reference/nomenclator-servicii.csv")]
         ),
         .target(

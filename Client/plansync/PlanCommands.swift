@@ -101,13 +101,27 @@ struct PlanCommand: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run the county reviewer's checks on a plan.",
-            discussion: "Exits with status 1 when there are errors (they block sending the plan to the county); warnings travel with the plan.")
+            abstract: "Run the county reviewer's checks on a plan, or explain one check.",
+            discussion: "Exits with status 1 when there are errors (they block sending the plan to the county); warnings travel with the plan. `--explain CODE` prints a check's purpose, severity and legal source (`plan rules` lists the codes).")
         @OptionGroup var options: GlobalOptions
-        @Argument(help: "Plan id, a unique start of it, or the year.") var plan: String
-        @Option(help: "A fuller service nomenclator to check codes against (code;name;source lines).") var nomenclator: String?
+        @Argument(help: "Plan id, a unique start of it, or the year.") var plan: String?
+        @Option(help: "A fuller service nomenclator to check codes against (code;type;category;name;regulation;source lines).") var nomenclator: String?
+        @Option(help: "Explain the check with this code instead of checking a plan.") var explain: String?
+
+        func validate() throws {
+            if plan == nil && explain == nil { throw ValidationError("Name the plan to check (its id, a unique start of it, or the year), or a check to explain with --explain CODE.") }
+            if plan != nil && explain != nil { throw ValidationError("Either check a plan or explain a check (--explain CODE), not both.") }
+        }
 
         func run() throws {
+            if let explain {
+                guard let rule = PlanValidator.rule(explain) else {
+                    throw ValidationError("There is no check '\(explain)'. Checks: \(PlanValidator.rules.map(\.code).joined(separator: ", ")).")
+                }
+                print(rule.explanation)
+                return
+            }
+            guard let plan else { return }
             let replica = try options.replica()
             // With the decision records the latest version's acts made: their dates and votes are checked too.
             let report = try options.validator(of: replica, nomenclator: nomenclator).check(try options.document(plan, version: nil))
@@ -121,8 +135,8 @@ struct PlanCommand: ParsableCommand {
         @OptionGroup var options: GlobalOptions
 
         func run() throws {
-            struct Rule: Encodable { let code: String; let severity: Severity; let summary: String; let summaryEN: String }
-            let rules = PlanValidator.rules.map { Rule(code: $0.code, severity: $0.severity, summary: $0.summary, summaryEN: $0.summaryEN) }
+            struct Rule: Encodable { let code: String; let severity: Severity; let summary: String; let summaryEN: String; let source: String }
+            let rules = PlanValidator.rules.map { Rule(code: $0.code, severity: $0.severity, summary: $0.summary, summaryEN: $0.summaryEN, source: $0.source) }
             try options.emit(rules) { rules.map { "\($0.code)\t\($0.severity.rawValue)\t\($0.summaryEN)" }.joined(separator: "\n") }
         }
     }

@@ -8,7 +8,7 @@ struct CellTests {
     @Test("a count cell keeps its kind and raw text", arguments: [
         ("45", CellKind.value, Int64(45)), ("0", .zero, 0), ("1.250", .value, 1250), ("-", .dash, nil), ("–", .dash, nil),
         ("", .empty, nil), ("  ", .empty, nil), ("nu este cazul", .notApplicable, nil), ("Nu Este Cazul.", .notApplicable, nil),
-        ("*", .placeholder, nil), ("____", .placeholder, nil), ("-.....", .placeholder, nil),
+        ("*", .placeholder, nil), ("____", .placeholder, nil), ("-.....", .dash, nil), (".....", .placeholder, nil), ("Nu se aplică", .notApplicable, nil),
         ("În funcție de numărul de cazuri", .text, nil), ("1.5", .text, nil), ("2,5", .text, nil),
     ] as [(String, CellKind, Int64?)])
     func count(raw: String, kind: CellKind, number: Int64?) {

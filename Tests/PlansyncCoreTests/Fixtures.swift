@@ -2,9 +2,13 @@ import Foundation
 import PlansyncCore
 import PlansyncProtocol
 
-/// The reference plans transcribed from `../shared/seeds/` (`Tests/Fixtures/*.json`).
+/// The real plans transcribed into `Tests/Fixtures/*.json`: the three seeds (`../shared/seeds/`)
+/// and the published plans the checks had never seen, each with its reviewer's findings beside it
+/// (`*.review.md`).
 enum Fixtures {
-    static let names = ["negomir-2024", "pangarati-2023", "targu-frumos-2019"]
+    static let seeds = ["negomir-2024", "pangarati-2023", "targu-frumos-2019"]
+    static let unseen = ["sarmizegetusa-2022", "feresti-2025", "pitesti-2019", "popesti-leordeni-2020", "ramnicu-valcea-2020", "fagaras-2021"]
+    static let names = seeds + unseen
 
     static let directory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")

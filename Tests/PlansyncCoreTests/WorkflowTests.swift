@@ -14,7 +14,7 @@ private struct Story {
     init() throws {
         (plan, _) = try newPlan(by: &inspector, year: 2024)
         plan = try plan.applying(inspector.operation(on: plan.id, PlanEditor(plan: plan).insertRow(
-            into: "services", values: ["name": .text("Cantină socială"), "capacity": .integer(40), "budget.local": .integer(150_000)])))
+            into: "services", values: ["code": .text("8899 CZ-PN-I"), "name": .text("Cantină socială"), "capacity": .integer(40), "budget.local": .integer(150_000)])))
     }
 
     var row: RowID { plan.visibleRows(of: "services")[0].id }
@@ -218,7 +218,7 @@ struct WorkflowTests {
         var story = try Story()
         let snapshot = PlanSnapshot(story.plan)
         let text = String(decoding: snapshot.bytes, as: UTF8.self)
-        #expect(text.hasPrefix(#"{"fields":{},"plan":"insp.1","siruta":80980,"tables":{"services":[{"id":"insp.2","values":{"budget.local":150000,"capacity":40,"name":"Cantină socială"}}]},"template":"ordin-1086-2018","year":2024}"#))
+        #expect(text.hasPrefix(#"{"fields":{},"plan":"insp.1","siruta":80980,"tables":{"services":[{"id":"insp.2","values":{"budget.local":150000,"capacity":40,"code":"8899 CZ-PN-I","name":"Cantină socială"}}]},"template":"ordin-1086-2018","year":2024}"#))
         #expect(snapshot.hash.count == 64 && snapshot.hash.allSatisfy { $0.isHexDigit && !$0.isUppercase })
         // Any change of what is shown changes it.
         try story.act(\.laptop, PlanEditor(plan: story.plan).setField("notes", to: .text("a")))

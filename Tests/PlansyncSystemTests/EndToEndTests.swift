@@ -244,7 +244,7 @@ struct EndToEndTests {
         let html = root.appendingPathComponent("plan.html")
         #expect(try run("plansync", ["plan", "render", plan, "--format", "html", "-o", html.path] + clerk).status == 0)
         let page = try String(contentsOf: html, encoding: .utf8)
-        #expect(page.hasPrefix("<!DOCTYPE html>") && page.contains("hg797-annex") && page.contains("7.050 lei"))
+        #expect(page.hasPrefix("<!DOCTYPE html>") && page.contains("hg797-annex") && page.contains("7050 lei"), "amounts as the document writes them")
         let markdown = try run("plansync", ["plan", "render", plan, "--format", "md", "--no-findings"] + clerk)
         #expect(markdown.status == 0 && markdown.output.hasPrefix("# PLANUL ANUAL") && !markdown.output.contains("Constatări"))
         #expect(try run("plansync", ["plan", "render", plan, "--format", "pdf"] + clerk).status != 0)
@@ -285,6 +285,18 @@ struct EndToEndTests {
         #expect(try run("plansync", ["plan", "fields", "--template", "ordin-1086-2030"]).status != 0)
         let notEnrolled = try run("plansync", ["status", "--data", try temporaryDirectory("empty").path])
         #expect(notEnrolled.status != 0 && notEnrolled.errors.contains("plansync init"))
+
+        // A check explained, with no replica needed; an unknown code or a missing plan is a clear error.
+        let explained = try run("plansync", ["plan", "check", "--explain", "service-code-present"])
+        #expect(explained.status == 0 && explained.output.contains("service-code-present (eroare / error)")
+            && explained.output.contains("Temei: HG 867/2015"), "\(explained.output)")
+        let unknown = try run("plansync", ["plan", "check", "--explain", "no-such-check"])
+        #expect(unknown.status != 0 && unknown.errors.contains("There is no check 'no-such-check'") && unknown.errors.contains("plan-signed"))
+        let neither = try run("plansync", ["plan", "check"])
+        #expect(neither.status != 0 && neither.errors.contains("--explain CODE"))
+        let rules = try run("plansync", ["plan", "rules", "--json"])
+        struct Rule: Decodable { let code: String; let source: String }
+        #expect(try rules.json([Rule].self).count == PlanValidator.rules.count)
     }
 
     @Test("kill -9 the server in the middle of a 10,000-operation push: after a restart every operation is there exactly once")

@@ -10,13 +10,15 @@ import Testing
 struct WorkflowReviewTests {
     @Test("a county with a fuller nomenclator: the client checks with the county's codes after a sync, so its submission is accepted")
     func countyNomenclator() async throws {
-        let fuller = try ServiceNomenclator(csv: "code;name;source\n8810 ID-IV;Asistent personal;x\n8790 CR-D-I;Locuință protejată;lista județului\n")
+        // The county's list has a code whose CAEN class the shipped list gives otherwise (its
+        // CZ-VD codes are all 8899): the shipped list's check finds it suspect, the county's not.
+        let fuller = try ServiceNomenclator(csv: "code;name;source\n8810 ID-IV;Asistent personal;x\n8810 CZ-VD-II;Centru de zi (cod din lista județului);lista județului\n")
         let county = try await TestCounty(nomenclator: fuller)
         try await withServer(county.directory) { url in
             let clerk = try await HTTPTests.Setup(county: county, url: url)
             let plan = try clerk.replica.createPlan(year: 2024, template: .unversioned)
             try clerk.replica.record(on: plan.id) {
-                PlanEditor(plan: $0!).insertRow(into: "services", values: ["code": .text("8790 CR-D-I"), "name": .text("Locuință protejată")])
+                PlanEditor(plan: $0!).insertRow(into: "services", values: ["code": .text("8810 CZ-VD-II"), "name": .text("Centru de zi pentru victimele violenței")])
             }
             // Before any sync the replica knows only the shipped list: it finds a warning the county does not.
             try clerk.replica.submit(plan.id, letter: "Nr. 1/12.03.2024")

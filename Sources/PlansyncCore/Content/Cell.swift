@@ -8,7 +8,7 @@ public enum CellKind: String, Codable, Sendable, CaseIterable {
     case value
     /// Zero, written as a number ("0").
     case zero
-    /// A dash: "-", "–" or "—".
+    /// A dash: "-", "–" or "—", also written into a dotted blank ("-.....").
     case dash
     /// Present but empty.
     case empty
@@ -24,7 +24,10 @@ public enum CellKind: String, Codable, Sendable, CaseIterable {
         let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty { return .empty }
         if ["-", "–", "—"].contains(trimmed) { return .dash }
-        if Self.folded(trimmed).contains("nu este cazul") || Self.folded(trimmed).contains("nu e cazul") { return .notApplicable }
+        // A dash written into the template's dotted blank ("-.....") is the clerk's "none".
+        if let first = trimmed.first, "-–—".contains(first), trimmed.dropFirst().allSatisfy({ "._…".contains($0) }) { return .dash }
+        let folded = Self.folded(trimmed)
+        if ["nu este cazul", "nu e cazul", "nu se aplica"].contains(where: folded.contains) { return .notApplicable }
         if trimmed.allSatisfy({ "_*.…-–/ ".contains($0) }) { return .placeholder }
         return nil
     }

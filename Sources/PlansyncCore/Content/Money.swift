@@ -6,6 +6,21 @@ public enum MoneyUnit: String, Codable, Sendable {
     /// Bani in one unit (1 leu = 100 bani).
     var bani: Int64 { self == .lei ? 100 : 100_000 }
 
+    /// A plan's unit: the one it states, else the one most of its budget cells write, else lei
+    /// (plans that write neither get `money-unit-stated`).
+    public static func of(stated: String?, cells: [String]) -> MoneyUnit {
+        stated.flatMap(MoneyUnit.init(stated:)) ?? majority(cells.compactMap { raw in
+            let cell = MoneyCell(raw)
+            return cell.unitWritten ? cell.unit : nil
+        }) ?? .lei
+    }
+
+    /// The unit most often written, `nil` when none is (ties go to lei).
+    static func majority(_ units: [MoneyUnit]) -> MoneyUnit? {
+        guard !units.isEmpty else { return nil }
+        return units.filter { $0 == .miiLei }.count * 2 > units.count ? .miiLei : .lei
+    }
+
     /// Reads the unit as a plan states it ("lei", "= lei =", "mii lei", "RON"); `nil` if unclear.
     public init?(stated text: String) {
         let folded = CellKind.folded(text)

@@ -1,10 +1,14 @@
 import PlansyncProtocol
 
 extension PlanDocument {
-    /// The unit the plan's budget cells are written in (`moneyUnit`); lei unless the plan says
-    /// "mii lei".
+    /// The unit the plan's budget cells are written in: the one `moneyUnit` states, else the one
+    /// most of its cells write ("250 mii lei"), else lei.
     public var moneyUnit: MoneyUnit {
-        fields["moneyUnit"]?.value.text.flatMap(MoneyUnit.init(stated:)) ?? .lei
+        MoneyUnit.of(stated: fields["moneyUnit"]?.value.text, cells: schema.tables.flatMap { table in
+            table.columns.filter { $0.kind == .money }.flatMap { column in
+                visibleRows(of: table.name).compactMap { $0.fields[column.name]?.value.text }
+            }
+        })
     }
 }
 

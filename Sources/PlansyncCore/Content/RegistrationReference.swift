@@ -51,16 +51,26 @@ public struct RegistrationReference: Hashable, Sendable {
     /// `1143/12.03.2024`, `1/5552/20.03.2024`, `39/2026`: the number is everything before the
     /// last slash, the date or year after it.
     nonisolated(unsafe) private static let slashed = /(\d+(?:\s*\/\s*\d+)*)\s*\/\s*(\d{2}\.\d{2}\.\d{4}|\d{4})\b/
-    /// `nr. 83 din data de 14.12.2017`, `nr. 294 din 21.12.2022`.
-    nonisolated(unsafe) private static let numbered = /nr\.?\s*(\d+)\b/
+    /// `nr. 83 din data de 14.12.2017`, `nr. 294 din 21.12.2022`, `nr.30.297 din 15.03.2021`
+    /// (thousands grouped with dots, as registries number them).
+    nonisolated(unsafe) private static let numbered = /nr\.?\s*(\d+(?:\.\d{3})*)\b/
     /// `nr. din`, `Nr.` at the end: a number left out.
     nonisolated(unsafe) private static let emptyNumber = /\bnr\.?\s*(din\b|$)/
     nonisolated(unsafe) private static let datePattern = /(\d{1,2})\.(\d{1,2})\.(\d{4})/
 
-    /// The first `dd.mm.yyyy` date in a text.
+    nonisolated(unsafe) private static let wordDate = /(\d{1,2})\s+(ianuarie|februarie|martie|aprilie|mai|iunie|iulie|august|septembrie|octombrie|noiembrie|decembrie)\s+(\d{4})/
+    private static let months = ["ianuarie", "februarie", "martie", "aprilie", "mai", "iunie", "iulie", "august", "septembrie", "octombrie", "noiembrie", "decembrie"]
+
+    /// The first date in a text, written `dd.mm.yyyy` or with the month's name ("19 februarie
+    /// 2020", as council decisions write them).
     static func firstDate(in text: String) -> CalendarDate? {
         for match in text.matches(of: datePattern) {
             let iso = String(format: "%04d-%02d-%02d", Int(match.output.3)!, Int(match.output.2)!, Int(match.output.1)!)
+            if let date = CalendarDate(iso) { return date }
+        }
+        for match in CellKind.folded(text).matches(of: wordDate) {
+            guard let month = months.firstIndex(of: String(match.output.2)) else { continue }
+            let iso = String(format: "%04d-%02d-%02d", Int(match.output.3)!, month + 1, Int(match.output.1)!)
             if let date = CalendarDate(iso) { return date }
         }
         return nil

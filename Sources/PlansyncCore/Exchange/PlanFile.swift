@@ -71,7 +71,9 @@ extension PlanFile {
     /// The file's bytes: pretty JSON in the template's order, a newline at the end.
     public var json: Data {
         let schema = PlanSchema.version(template) ?? .current
-        let unit = fields["moneyUnit"]?.text.flatMap(MoneyUnit.init(stated:)) ?? .lei
+        let unit = MoneyUnit.of(stated: fields["moneyUnit"]?.text, cells: schema.tables.flatMap { table in
+            table.columns.filter { $0.kind == .money }.flatMap { column in (tables[table.name] ?? []).compactMap { $0[column.name]?.text } }
+        })
         let fieldTree = Self.nest(schema.fields.compactMap { field in
             fields[field.path].map { (field.path, Self.written($0, kind: field.kind, unit: unit)) }
         })
@@ -172,20 +174,36 @@ extension PlanFile {
         }
         var leaves: [String: JSONValue] = [:]
         try flatten(top["fields"] ?? .object([:]), prefix: "", path: "fields", known: Set(schema.fields.map(\.path)), into: &leaves)
-        let unit: MoneyUnit
-        if case .string(let stated)? = leaves["moneyUnit"] {
-            guard let stated = MoneyUnit(stated: stated) else {
+        var stated: String?
+        if case .string(let text)? = leaves["moneyUnit"] {
+            guard MoneyUnit(stated: text) != nil else {
                 throw PlanFileError(path: "fields.moneyUnit", message: "write \"lei\" or \"mii lei\"")
             }
-            unit = stated
-        } else { unit = .lei }
+            stated = text
+        }
+        guard case .object(let tableMembers) = top["tables"] ?? .object([:]) else {
+            throw PlanFileError(path: "tables", message: "an object of tables, each a list of rows")
+        }
+        // The unit as the plan will read it (stated, else the one its cells write), so readings
+        // given in the file are checked in the same unit the export wrote them in.
+        let unit = MoneyUnit.of(stated: stated, cells: tableMembers.members.flatMap { member -> [String] in
+            guard let table = schema.table(member.key), case .array(let rows) = member.value else { return [] }
+            return rows.flatMap { row in
+                var cells: [String: JSONValue] = [:]
+                try? flatten(row, prefix: "", path: "", known: Set(table.columns.map(\.name)), into: &cells)
+                return table.columns.filter { $0.kind == .money }.compactMap { column -> String? in
+                    switch cells[column.name] {
+                    case .string(let raw)?: raw
+                    case .object(let members)?: members.members.first { $0.key == "raw" }.flatMap { if case .string(let raw) = $0.value { raw } else { nil } }
+                    default: nil
+                    }
+                }
+            }
+        })
         var fields: [String: Value] = [:]
         for field in schema.fields {
             guard let json = leaves[field.path] else { continue }
             fields[field.path] = try value(json, kind: field.kind, unit: unit, path: "fields.\(field.path)")
-        }
-        guard case .object(let tableMembers) = top["tables"] ?? .object([:]) else {
-            throw PlanFileError(path: "tables", message: "an object of tables, each a list of rows")
         }
         var tables = Dictionary(uniqueKeysWithValues: schema.tables.map { ($0.name, [[String: Value]]()) })
         for (name, rowsJSON) in tableMembers.members.map({ ($0.key, $0.value) }) {

@@ -45,15 +45,25 @@ public struct ServiceCode: Hashable, Sendable, CustomStringConvertible {
 
 /// The service codes plansync knows, with where each comes from.
 ///
-/// No machine-readable copy of the whole nomenclator (HG 867/2015 and its amendments) was
-/// available when plansync was written, so the list shipped (`Reference/nomenclator-servicii.csv`)
-/// holds the codes the reference plans use, each with its source. An administrator loads a fuller
-/// list of the same `code;name;source` form (`--nomenclator FILE`). The format rule applies to
-/// every code whether or not it is listed.
+/// The nomenclator of HG 867/2015 (amended by HG 584/2016 and HG 1433/2022) is a table of about a
+/// hundred codes, each with its name and framework regulation (cu cazare, de zi, la domiciliu, în
+/// comunitate). No machine-readable copy of it could be had when this list was written, so the
+/// list shipped (`Reference/nomenclator-servicii.csv`, its sources in `nomenclator-sources.md`)
+/// holds the codes confirmed in the act's published text, in the providers' regulations and in
+/// real plans, each line saying where. An administrator loads the whole table in the same
+/// `code;type;category;name;regulation;source` form (`--nomenclator FILE`; the older
+/// `code;name;source` form is read too).
+///
+/// A partial list cannot say a code does not exist, so against it an unlisted code is checked
+/// for what the list does show: its service type, and the CAEN class of the codes of its type and
+/// category (`8899 ID-I` is wrong: home care is 8810). Against a whole table (``isComplete``) an
+/// unlisted code is a finding in itself.
 public struct ServiceNomenclator: Sendable {
     public struct Entry: Hashable, Sendable {
         public let code: ServiceCode
         public let name: String
+        /// The framework regulation: "cu cazare", "de zi", "la domiciliu", "în comunitate".
+        public let regulation: String
         public let source: String
     }
 
@@ -65,14 +75,24 @@ public struct ServiceNomenclator: Sendable {
         try self.init(csv: try ReferenceList.text(at: url, what: "the service nomenclator"))
     }
 
-    /// Reads `code;name;source` lines after a header line.
+    /// Reads the lines after a header line naming the columns: `code` first, then any of
+    /// `type`, `category`, `name`, `regulation`, `source` (`code;name;source` is the older form).
     public init(csv: String) throws(ReferenceList.LoadError) {
+        let header = csv.prefix { !$0.isNewline }.split(separator: ";", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard header.first == "code" else {
+            throw ReferenceList.LoadError("the service nomenclator's first line names its columns, starting with code (code;type;category;name;regulation;source); it is: \(header.joined(separator: ";"))")
+        }
+        let column = { (name: String) in header.firstIndex(of: name) }
         var entries: [ServiceCode: Entry] = [:]
         for (number, line, cells) in ReferenceList.rows(csv) {
-            guard cells.count >= 3, let code = ServiceCode(cells[0]) else {
-                throw ReferenceList.LoadError("service nomenclator line \(number) is not code;name;source with a code such as 8810 ID-IV: \(line)")
+            guard cells.count == header.count || (cells.count > header.count && header.last == "source"), let code = ServiceCode(cells[0]) else {
+                throw ReferenceList.LoadError("service nomenclator line \(number) is not \(header.joined(separator: ";")) with a code such as 8810 ID-IV: \(line)")
             }
-            entries[code] = Entry(code: code, name: cells[1], source: cells[2...].joined(separator: ";"))
+            let cell = { (name: String) in column(name).map { cells[$0] } ?? "" }
+            // A source may itself hold ";": it runs to the end of the line.
+            let source = column("source").map { cells[$0...].joined(separator: ";") } ?? ""
+            entries[code] = Entry(code: code, name: cell("name"), regulation: cell("regulation"), source: source)
         }
         self.entries = entries
     }
@@ -80,8 +100,20 @@ public struct ServiceNomenclator: Sendable {
     /// The codes a county server lists (``Capabilities/serviceCodes``), without names: what the
     /// checks need to find the same codes known as the county does.
     public init(codes: [String], source: String) {
-        entries = Dictionary(codes.compactMap(ServiceCode.init).map { ($0, Entry(code: $0, name: "", source: source)) }) { first, _ in first }
+        entries = Dictionary(codes.compactMap(ServiceCode.init).map { ($0, Entry(code: $0, name: "", regulation: "", source: source)) }) { first, _ in first }
     }
 
     public func contains(_ code: ServiceCode) -> Bool { entries[code] != nil }
+
+    /// Whether the list is the whole table rather than the codes confirmed so far: the
+    /// nomenclator has about a hundred codes, so a list of fewer than 60 is a partial one.
+    public var isComplete: Bool { entries.count >= 60 }
+
+    /// The service types the list has (CR, CZ, ID).
+    public var types: Set<String> { Set(entries.keys.map(\.type)) }
+
+    /// The CAEN classes of the listed codes of `code`'s type and category.
+    public func classes(ofKind code: ServiceCode) -> Set<String> {
+        Set(entries.keys.filter { $0.type == code.type && $0.category == code.category }.map(\.caen))
+    }
 }

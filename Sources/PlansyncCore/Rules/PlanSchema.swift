@@ -1,3 +1,4 @@
+import Foundation
 import PlansyncProtocol
 
 /// What a value of a field or cell may be.
@@ -99,12 +100,15 @@ public struct TemplateSection: Sendable {
     }
 
     public let heading: String
+    /// The section's name in `headings.KEY`, where a document's own wording of the heading is
+    /// kept (template v3); empty in older versions.
+    public let key: String
     /// 1 for a chapter, 2 for its parts.
     public let level: Int
     public let items: [Item]
 
-    public init(_ heading: String, level: Int = 1, _ items: [Item]) {
-        (self.heading, self.level, self.items) = (heading, level, items)
+    public init(_ heading: String, key: String = "", level: Int = 1, _ items: [Item]) {
+        (self.heading, self.key, self.level, self.items) = (heading, key, level, items)
     }
 }
 
@@ -149,10 +153,10 @@ public struct PlanSchema: Sendable {
     public func table(_ name: String) -> TableSchema? { tablesByName[name] }
 
     /// The version new plans follow.
-    public static let current = ordin1086v2
+    public static let current = ordin1086v3
     /// Every version a plan may follow, oldest first. Never remove one: plans made with it must
     /// keep loading.
-    public static let versions = [ordin1086v1, ordin1086v2]
+    public static let versions = [ordin1086v1, ordin1086v2, ordin1086v3]
     /// The version of plans whose create operation names none (made before versions existed).
     public static let unversioned = ordin1086v1
 
@@ -184,6 +188,24 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
     public var description: String {
         (day < 10 ? "0" : "") + "\(day)." + (month < 10 ? "0" : "") + "\(month).\(year)"
     }
+    /// The same day `months` later, or the month's last day when it is shorter (31 January + 1
+    /// month = 28 or 29 February).
+    public func adding(months: Int) -> CalendarDate {
+        let total = year * 12 + (month - 1) + months
+        let (newYear, newMonth) = (total / 12, total % 12 + 1)
+        for candidate in stride(from: day, through: 1, by: -1) {
+            if let date = CalendarDate(String(format: "%04d-%02d-%02d", newYear, newMonth, candidate)) { return date }
+        }
+        return self
+    }
+
+    /// The day before: a term that starts on a day ends the day before the same date later.
+    public var dayBefore: CalendarDate {
+        if day > 1 { return CalendarDate(String(format: "%04d-%02d-%02d", year, month, day - 1))! }
+        let previous = adding(months: -1)
+        return (28...31).reversed().lazy.compactMap { CalendarDate(String(format: "%04d-%02d-%02d", previous.year, previous.month, $0)) }.first!
+    }
+
     /// As stored: `2024-03-12`.
     public var iso: String {
         "\(year)-" + (month < 10 ? "0" : "") + "\(month)-" + (day < 10 ? "0" : "") + "\(day)"

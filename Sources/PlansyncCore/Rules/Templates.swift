@@ -176,4 +176,47 @@ extension PlanSchema {
                 .field(FieldSchema("notes", .text, "Alte mențiuni din document")),
             ]),
         ])
+
+    /// Where v3 adds to v2: the keys of v2's sections, in order (the `headings.KEY` fields), the
+    /// UAT's own documents before the HCL, and the signatures after the plan's last words.
+    private static let sectionKeys = ["identification", "context", "groups", "chapter1", "chapter2", "chapter3", "actionPlan", "monitoring", "decisions"]
+
+    /// The template as published plans write it, down to what a reviewer reads that v2 had no
+    /// place for: headings and table titles as the document words them (`headings.KEY`, shown
+    /// instead of the template's), the UAT's own documents behind the HCL — the mayor's referat de
+    /// aprobare, the specialist compartment's report, the draft decision (Codul administrativ,
+    /// art. 136) — and who signed the plan (`signatures`). Everything v2 has, v3 has at the same
+    /// path, so the rules read both.
+    static let ordin1086v3: PlanSchema = {
+        let uatDocuments: [TemplateSection.Item] = [
+            .field(FieldSchema("decisions.approvalReport.reference", .reference, "Referatul de aprobare al primarului — nr./data")),
+            .field(FieldSchema("decisions.approvalReport.issuer", .text, "Referatul de aprobare — emitent")),
+            .field(FieldSchema("decisions.specialistReport.reference", .reference, "Raportul compartimentului de specialitate al UAT — nr./data")),
+            .field(FieldSchema("decisions.specialistReport.issuer", .text, "Raportul de specialitate — compartimentul")),
+            .field(FieldSchema("decisions.hclDraft.reference", .reference, "Proiectul de hotărâre — nr./data")),
+            .field(FieldSchema("decisions.hclDraft.initiator", .text, "Proiectul de hotărâre — inițiator")),
+        ]
+        let signatures = TemplateSection.Item.table(TableSchema("signatures", title: "Semnături", columns: [
+            ColumnSchema("role", .text, "Calitatea (cum este scrisă)"), ColumnSchema("name", .text, "Numele"),
+            ColumnSchema("signature", .text, "Semnătura (cum apare: „ss”, „L.S.”, semnătură olografă)")]))
+        var sections = zip(ordin1086v2.sections, sectionKeys).map { section, key in
+            TemplateSection(section.heading, key: key, section.items)
+        }
+        sections[7] = TemplateSection(sections[7].heading, key: "monitoring", sections[7].items + [signatures])
+        var decisions = sections[8].items
+        let hcl = decisions.firstIndex { if case .field(let field) = $0 { field.path == "decisions.hcl.reference" } else { false } }!
+        decisions.insert(contentsOf: uatDocuments, at: hcl)
+        sections[8] = TemplateSection(sections[8].heading, key: "decisions", decisions)
+        let tables = sections.flatMap(\.items).compactMap { if case .table(let table) = $0 { table.name } else { nil } }
+        // The monitoring section and its table share one heading.
+        let headings = (sectionKeys + tables.filter { !sectionKeys.contains($0) }).map { key in
+            TemplateSection.Item.field(FieldSchema("headings.\(key)", .text, "Titlul „\(key)”, cum este scris în document"))
+        }
+        return PlanSchema(template: "ordin-1086-2018-v3", title: "Ordinul MMJS 1086/2018 — model-cadru, cu titlurile, documentele UAT și semnăturile",
+                          sections: sections + [TemplateSection(headingsSection, key: "headings", headings)])
+    }()
+
+    /// The section of v3 that holds the headings as written; it is not printed as a section: each
+    /// heading stands in for the template's own.
+    static let headingsSection = "Titluri, cum sunt scrise în document"
 }

@@ -1,6 +1,6 @@
 /// The template's chapters, totals, money unit and training figures.
 enum ChapterRules {
-    static let all = [chapterPresent, totalsMatch, moneyUnit, trainingPersonsBudget]
+    static let all = [beneficiaryNumbers, chapterPresent, totalsMatch, moneyUnit, moneyUnitStated, trainingPersonsBudget]
 
     /// The chapters every plan has, each with its table and the field where the plan may say
     /// "nu este cazul".
@@ -13,10 +13,38 @@ enum ChapterRules {
         ("training", "training.note", "Capitolul III (formarea personalului)", "Chapter III (staff training)"),
     ]
 
+    /// A list marker at the start of a line ("1.", "A.", "a)", "-"), not a figure.
+    nonisolated(unsafe) static let listMarker = /^\s*(?:\d{1,2}|[A-Za-z])[.)]\s*/
+
+    static let beneficiaryNumbers = PlanRule(
+        "beneficiary-numbers", .warning,
+        "Planul dă numărul beneficiarilor: pe grupuri țintă, la capacitatea serviciilor sau la ținte.",
+        "The plan gives the number of beneficiaries: per target group, in the services' capacity, or in targets.",
+        source: Law.planContent + " („date detaliate privind numărul și categoriile de beneficiari”)"
+    ) { content, _, rule in
+        guard !content.rows("beneficiaryGroups").isEmpty else { return [] }
+        let groupFigures = content.rows("beneficiaryGroups").contains { row in
+            row.values.values.compactMap(\.text).contains { text in
+                text.split(whereSeparator: \.isNewline).contains { line in
+                    line.replacing(listMarker, with: "").contains(where: \.isASCIIDigit)
+                }
+            }
+        }
+        let serviceFigures = ["services", "proposedServices"].contains { table in
+            content.rows(table).contains { row in ["capacity", "occupancy"].contains { content.count(row, $0)?.number != nil } }
+        }
+        let targets = content.rows("actions").contains { content.count($0, "target")?.number != nil }
+            || content.rows("contracting").contains { content.count($0, "beneficiaries")?.number != nil }
+        guard !groupFigures && !serviceFigures && !targets else { return [] }
+        return [rule.finding("beneficiaryGroups", "Grupurile țintă sunt doar enumerate: planul nu dă nicăieri numărul beneficiarilor (pe grupuri, la capacitatea serviciilor sau la ținte).",
+                             "The target groups are only listed: the plan gives no number of beneficiaries anywhere (per group, in service capacity or in targets).")]
+    }
+
     static let chapterPresent = PlanRule(
         "chapter-present", .error,
         "Fiecare capitol al modelului are conținut sau mențiunea explicită „nu este cazul”.",
-        "Every chapter of the template has content or says explicitly \"nu este cazul\"."
+        "Every chapter of the template has content or says explicitly \"nu este cazul\".",
+        source: Law.planContent + "; " + Law.template + " (Capitolele I A–D, II, III)"
     ) { content, _, rule in
         chapters.compactMap { chapter in
             guard content.has(chapter.note) else { return nil }
@@ -33,7 +61,8 @@ enum ChapterRules {
     static let totalsMatch = PlanRule(
         "totals-match", .error,
         "Totalurile scrise în tabel sunt egale cu suma rândurilor.",
-        "The totals written in a table equal the sum of its rows."
+        "The totals written in a table equal the sum of its rows.",
+        source: Law.template + ", Capitolul I (rândul „Total”)"
     ) { content, _, rule in
         content.schema.tables.filter(\.writtenTotals).flatMap { table in
             let rows = content.rows(table.name)
@@ -44,7 +73,10 @@ enum ChapterRules {
                     let written = MoneyCell(raw, planUnit: content.unit)
                     guard let stated = written.bani else { return nil }
                     let sum = rows.reduce(Int64(0)) { $0 + (content.money($1, column.name)?.countedBani ?? 0) }
-                    guard sum != stated else { return nil }
+                    // Where benefits were listed among the services, the document's total may
+                    // count the services alone: that total is right too.
+                    let services = rows.filter { ServiceRules.benefit(in: $0) == nil }.reduce(Int64(0)) { $0 + (content.money($1, column.name)?.countedBani ?? 0) }
+                    guard sum != stated && services != stated else { return nil }
                     return rule.finding(path, "Totalul „\(raw)” la \(column.label) nu este suma rândurilor (\(Lei.format(bani: sum))).",
                                         "The total \"\(raw)\" of \(column.label) is not the sum of the rows (\(Lei.format(bani: sum))).")
                 }
@@ -61,29 +93,45 @@ enum ChapterRules {
     static let moneyUnit = PlanRule(
         "money-unit", .warning,
         "Planul folosește o singură unitate monetară (lei sau mii lei).",
-        "The plan uses one money unit (lei or mii lei)."
+        "The plan uses one money unit (lei or mii lei).",
+        source: Law.planContent
     ) { content, _, rule in
         if let stated = content.text("moneyUnit"), MoneyUnit(stated: stated) == nil {
             return [rule.finding("moneyUnit", "Unitatea monetară „\(stated)” nu se poate citi: scrieți „lei” sau „mii lei”.",
                                  "The money unit \"\(stated)\" cannot be read: write \"lei\" or \"mii lei\".")]
         }
-        return content.schema.tables.flatMap { table in
-            content.rows(table.name).flatMap { row in
-                table.columns.filter { $0.kind == .money }.compactMap { column in
-                    guard let cell = content.money(row, column.name), cell.unitWritten, let unit = cell.unit, unit != content.unit else { return nil }
-                    return rule.finding(row.path(column.name), "Suma „\(cell.raw)” este în \(unit.rawValue), iar planul în \(content.unit.rawValue): folosiți o singură unitate.",
-                                        "The amount \"\(cell.raw)\" is in \(unit.rawValue) while the plan is in \(content.unit.rawValue): use one unit.")
-                }
-            }
+        // The plan's unit is the one it states, or else the one most of its cells write.
+        let written = content.moneyCells.compactMap { $0.cell.unitWritten ? $0.cell.unit : nil }
+        guard let unit = content.unitStated ?? MoneyUnit.majority(written) else { return [] }
+        return content.moneyCells.compactMap { path, cell in
+            guard cell.unitWritten, let written = cell.unit, written != unit else { return nil }
+            return rule.finding(path, "Suma „\(cell.raw)” este în \(written.rawValue), iar planul în \(unit.rawValue): folosiți o singură unitate.",
+                                "The amount \"\(cell.raw)\" is in \(written.rawValue) while the plan is in \(unit.rawValue): use one unit.")
         }
+    }
+
+    static let moneyUnitStated = PlanRule(
+        "money-unit-stated", .warning,
+        "Se știe în ce unitate sunt sumele: planul o spune (lei / mii lei) sau sumele o scriu.",
+        "The amounts' unit is known: the plan states it (lei / mii lei) or the amounts write it.",
+        source: Law.planContent
+    ) { content, _, rule in
+        guard content.has("moneyUnit"), content.unitStated == nil,
+              !content.moneyCells.contains(where: \.cell.unitWritten),
+              let bare = content.moneyCells.first(where: { $0.cell.kind == .value })
+        else { return [] }
+        return [rule.finding("moneyUnit", "Planul nu spune în ce unitate sunt bugetele: „\(bare.cell.raw)” poate fi în lei sau în mii lei. Scrieți unitatea („lei” sau „mii lei”).",
+                             "The plan does not say what unit its budgets are in: \"\(bare.cell.raw)\" may be lei or thousands of lei. State the unit (\"lei\" or \"mii lei\").")]
     }
 
     static let trainingPersonsBudget = PlanRule(
         "training-persons-budget", .warning,
         "La formare, numărul de persoane este mai mare ca zero dacă și numai dacă bugetul este mai mare ca zero.",
-        "In training, the number of persons is above zero exactly when the budget is."
+        "In training, the number of persons is above zero exactly when the budget is.",
+        source: Law.template + ", Capitolul III (nr. persoane, buget estimat)"
     ) { content, _, rule in
         content.rows("training").compactMap { row in
+            guard !row.saysNotApplicable else { return nil }
             let persons = content.count(row, "persons")?.number ?? 0
             let bani = content.money(row, "budget")?.bani ?? 0
             guard (persons > 0) != (bani > 0) else { return nil }

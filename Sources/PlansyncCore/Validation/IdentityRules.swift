@@ -3,12 +3,14 @@ import Foundation
 /// Who the plan is for and what it cites: SIRUTA, county, HG 797 annex, plan year, strategies,
 /// protocols, consultation.
 enum IdentityRules {
-    static let all = [sirutaValid, sirutaCounty, hg797Year, hg797Annex, yearConsistent, strategyApproval, strategyPeriod, protocolValid, consultation]
+    static let all = [sirutaValid, sirutaCounty, title, legalBasis, hg797Year, hg797Annex, yearConsistent, strategyApproval, strategySocial, strategyPeriod, strategyDraft,
+                      protocolValid, consultation]
 
     static let sirutaValid = PlanRule(
         "siruta-valid", .error,
         "Codul SIRUTA este valid (cifra de control) și figurează în lista UAT-urilor.",
-        "The SIRUTA code is valid (check digit) and in the list of UATs."
+        "The SIRUTA code is valid (check digit) and in the list of UATs.",
+        source: Law.siruta
     ) { content, context, rule in
         let siruta = content.plan.siruta
         if context.registry[siruta] != nil { return [] }
@@ -23,7 +25,8 @@ enum IdentityRules {
     static let sirutaCounty = PlanRule(
         "siruta-county", .error,
         "UAT-ul aparține județului la care este depus planul și celui scris în plan.",
-        "The UAT belongs to the county the plan is filed with and to the county the plan names."
+        "The UAT belongs to the county the plan is filed with and to the county the plan names.",
+        source: Law.planContent
     ) { content, context, rule in
         guard let uat = context.registry[content.plan.siruta] else { return [] }
         var findings: [Finding] = []
@@ -38,6 +41,42 @@ enum IdentityRules {
         return findings
     }
 
+    static let title = PlanRule(
+        "plan-title", .warning,
+        "Titlul este cel al modelului-cadru: „Planul anual de acțiune privind serviciile sociale administrate și finanțate din bugetul consiliului local…”.",
+        "The title is the template's: \"Planul anual de acțiune privind serviciile sociale administrate și finanțate din bugetul consiliului local…\".",
+        source: Law.template
+    ) { content, _, rule in
+        guard let title = content.text("title") else { return [] }
+        let folded = CellKind.folded(title)
+        let missing = [("anual", "„anual”"), ("administrate", "„administrate”"), ("finantate", "„finanțate din bugetul…”")].filter { !folded.contains($0.0) }.map(\.1)
+        guard !missing.isEmpty else { return [] }
+        return [rule.finding("title", "Titlul nu este cel din modelul-cadru (lipsește \(missing.joined(separator: ", "))): „Planul anual de acțiune privind serviciile sociale administrate și finanțate din bugetul consiliului local al …”.",
+                             "The title is not the template's (it lacks \(missing.joined(separator: ", "))): \"Planul anual de acțiune privind serviciile sociale administrate și finanțate din bugetul consiliului local al …\".")]
+    }
+
+    /// The acts a plan rests on, each with how its citation is recognised.
+    nonisolated(unsafe) static let requiredActs: [(name: String, pattern: Regex<Substring>)] = [
+        ("Legea 292/2011 a asistenței sociale", /\b292\s*\/\s*2011\b/),
+        ("HG 797/2017 (regulamentul-cadru al serviciului public de asistență socială)", /\b797\s*\/\s*\d{4}\b/),
+        ("Ordinul MMJS 1086/2018 (modelul-cadru al planului)", /\b1\.?086\b/),
+    ]
+
+    static let legalBasis = PlanRule(
+        "legal-basis", .warning,
+        "Planul își citează temeiul: Legea 292/2011, HG 797/2017 și Ordinul MMJS 1086/2018.",
+        "The plan cites its legal basis: Legea 292/2011, HG 797/2017 and Ordinul MMJS 1086/2018.",
+        source: Law.planContent + "; " + Law.template
+    ) { content, _, rule in
+        guard content.has("introduction") else { return [] }
+        // The plan's own words: not the transcriber's notes about the document.
+        let cited = content.texts.filter { $0.path != "notes" }.map(\.text)
+        let missing = requiredActs.filter { act in !cited.contains { $0.contains(act.pattern) } }.map(\.name)
+        guard !missing.isEmpty else { return [] }
+        return [rule.finding("legalBasis", "Planul nu citează: \(missing.joined(separator: "; ")).",
+                             "The plan does not cite: \(missing.joined(separator: "; ")).")]
+    }
+
     /// "HG 797/2017", "Hotărârea Guvernului nr.797/2019", "H.G. 797/2017".
     nonisolated(unsafe) static let hg797 = /\b797\s*\/\s*(\d{4})\b/
     nonisolated(unsafe) static let annex = /anexa\s*(?:nr\.?\s*)?(\d)\b/
@@ -45,7 +84,8 @@ enum IdentityRules {
     static let hg797Year = PlanRule(
         "hg797-year", .error,
         "Regulamentul-cadru este citat ca HG 797/2017.",
-        "The framework regulation is cited as HG 797/2017."
+        "The framework regulation is cited as HG 797/2017.",
+        source: Law.hg797
     ) { content, _, rule in
         content.texts(mentioning: "797").compactMap { path, text in
             guard let match = text.firstMatch(of: hg797), match.output.1 != "2017" else { return nil }
@@ -57,7 +97,8 @@ enum IdentityRules {
     static let hg797Annex = PlanRule(
         "hg797-annex", .error,
         "Anexa citată din HG 797/2017 corespunde tipului UAT (Anexa 3 pentru comune, Anexa 2 pentru orașe și municipii).",
-        "The cited annex of HG 797/2017 matches the UAT type (Annex 3 for communes, Annex 2 for towns and municipalities)."
+        "The cited annex of HG 797/2017 matches the UAT type (Annex 3 for communes, Annex 2 for towns and municipalities).",
+        source: Law.hg797
     ) { content, context, rule in
         guard let uat = context.registry[content.plan.siruta] else { return [] }
         let expected = uat.kind == .comuna ? "3" : "2"
@@ -79,7 +120,8 @@ enum IdentityRules {
     static let yearConsistent = PlanRule(
         "year-consistent", .warning,
         "Anul planului este același peste tot în text.",
-        "The plan year is the same throughout the text."
+        "The plan year is the same throughout the text.",
+        source: Law.planContent
     ) { content, _, rule in
         let year = content.plan.year
         return content.texts(mentioning: "anul", excluding: otherYears).compactMap { path, text in
@@ -92,7 +134,8 @@ enum IdentityRules {
     static let strategyApproval = PlanRule(
         "strategy-approval", .warning,
         "Strategia locală și cea județeană sunt citate, fiecare cu hotărârea care a aprobat-o.",
-        "The local and the county strategy are cited, each with the decision that approved it."
+        "The local and the county strategy are cited, each with the decision that approved it.",
+        source: Law.strategies
     ) { content, _, rule in
         guard content.has("context.localStrategy.approval") else { return [] }
         return [("localStrategy", "locală", "local", "HCL"), ("countyStrategy", "județeană", "county", "HCJ")].compactMap { key, ro, en, decision in
@@ -118,36 +161,120 @@ enum IdentityRules {
         return first...last
     }
 
+    static let strategies = [("localStrategy", "locală", "local"), ("countyStrategy", "județeană", "county")]
+
     static let strategyPeriod = PlanRule(
         "strategy-period", .warning,
-        "Perioada strategiilor acoperă anul planului.",
-        "The strategies' periods cover the plan year."
+        "Fiecare strategie citată are perioada scrisă, iar perioada acoperă anul planului.",
+        "Each strategy cited states its period, and the period covers the plan year.",
+        source: Law.strategies
     ) { content, _, rule in
         let year = content.plan.year
-        return [("localStrategy", "locală", "local"), ("countyStrategy", "județeană", "county")].compactMap { key, ro, en in
+        return strategies.compactMap { key, ro, en in
             let path = "context.\(key).period"
-            guard let period = content.text(path), let span = span(period), !span.contains(year) else { return nil }
+            let title = content.text("context.\(key).title")
+            // A title naming its years ("Strategia … 2021–2027") states the period too.
+            guard let period = content.text(path) ?? title.flatMap({ span($0) == nil ? nil : $0 }) else {
+                guard content.has(path), title != nil || content.text("context.\(key).approval") != nil else { return nil }
+                return rule.finding(path, "Strategia \(ro) este citată fără perioada pe care o acoperă: scrieți perioada (ex. 2021–2027).",
+                                    "The \(en) strategy is cited without the period it covers: state it (e.g. 2021–2027).")
+            }
+            guard let span = span(period), !span.contains(year) else { return nil }
             return rule.finding(path, "Strategia \(ro) acoperă \(period), nu și anul planului \(year).",
                                 "The \(en) strategy covers \(period), not the plan year \(year).")
         }
     }
 
+    static let strategySocial = PlanRule(
+        "strategy-social", .warning,
+        "Strategia locală citată este strategia de dezvoltare a serviciilor sociale, nu strategia generală de dezvoltare a UAT-ului.",
+        "The local strategy cited is the social services strategy, not the UAT's general development strategy.",
+        source: Law.strategies
+    ) { content, _, rule in
+        let path = "context.localStrategy.title"
+        guard let title = content.text(path) else { return [] }
+        let folded = CellKind.folded(title)
+        guard folded.contains("strategi"), !folded.contains("social") else { return [] }
+        return [rule.finding(path, "„\(title)” este strategia generală de dezvoltare a UAT-ului; planul se sprijină pe strategia de dezvoltare a serviciilor sociale.",
+                             "\"\(title)\" is the UAT's general development strategy; the plan follows the social services strategy.")]
+    }
+
+    /// Words that say a strategy is not adopted yet.
+    static let draftWords = ["in curs de elaborare", "in curs de aprobare", "in curs de actualizare", "in curs de revizuire", "proiect", "draft",
+                             "urmeaza sa fie aprobat", "urmeaza a fi aprobat", "va fi aprobat", "neaprobat", "nu a fost aprobat", "in dezbatere"]
+
+    static func isDraft(_ text: String) -> Bool {
+        let folded = CellKind.folded(text)
+        return draftWords.contains(where: folded.contains)
+    }
+
+    static let strategyDraft = PlanRule(
+        "strategy-draft", .warning,
+        "Activitățile planului (Capitolul II, planul de acțiune) nu se sprijină pe o strategie încă neaprobată.",
+        "The plan's activities (Chapter II, the action table) do not rest on a strategy not yet approved.",
+        source: Law.strategies
+    ) { content, _, rule in
+        // The local strategy says it is a draft; one whose approval is merely not written is
+        // `strategy-approval`'s finding.
+        let localDraft = ["context.localStrategy.title", "context.localStrategy.approval", "context.localStrategy.period"].compactMap(content.text).contains(where: isDraft)
+        return ["information", "actions"].flatMap { table in
+            content.rows(table).compactMap { row -> Finding? in
+                let text = row.values.values.compactMap(\.text).joined(separator: " ")
+                guard CellKind.folded(text).contains("strategi") else { return nil }
+                guard isDraft(text) || localDraft else { return nil }
+                return rule.finding(row.path("activity"), "Activitatea se sprijină pe o strategie care este încă în lucru, neaprobată; planul anual urmează strategia aprobată (HCL nr./data).",
+                                    "The activity rests on a strategy still in the making, not approved; the annual plan follows the approved strategy (HCL number/date).")
+            }
+        }
+    }
+
+    nonisolated(unsafe) static let durationPattern = /(\d+|un|o|doi|doua|trei|patru|cinci)\s*(ani|an|luni|luna)\b/
+
+    /// How long a protocol runs, in months, from its duration as written ("pe o perioadă de 2
+    /// ani", "12 luni", "un an"); `nil` when not stated or undetermined ("nedeterminată").
+    static func months(_ duration: String) -> Int? {
+        let folded = CellKind.folded(duration)
+        guard !folded.contains("nedeterminat"), let match = folded.firstMatch(of: durationPattern) else { return nil }
+        let words = ["un": 1, "o": 1, "doi": 2, "doua": 2, "trei": 3, "patru": 4, "cinci": 5]
+        guard let count = Int(match.output.1) ?? words[String(match.output.1)] else { return nil }
+        return match.output.2.hasPrefix("an") ? count * 12 : count
+    }
+
+    /// The last day a protocol holds: its stated end, or the day before conclusion + duration.
+    static func expiry(_ row: PlanContent.Row) -> CalendarDate? {
+        if let until = row.text("validUntil").flatMap(CalendarDate.init) { return until }
+        guard let duration = row.text("duration").flatMap(months),
+              let concluded = row.text("concluded").flatMap(RegistrationReference.firstDate(in:))
+                ?? row.text("reference").flatMap({ RegistrationReference($0).date })
+        else { return nil }
+        return concluded.adding(months: duration).dayBefore
+    }
+
     static let protocolValid = PlanRule(
         "protocol-valid", .warning,
-        "Protocoalele de parteneriat sunt valabile în anul planului.",
-        "Partnership protocols are still valid in the plan year."
+        "Protocoalele de parteneriat sunt valabile tot anul planului (data de sfârșit, sau data încheierii plus durata).",
+        "Partnership protocols hold for the whole plan year (their end date, or conclusion date plus duration).",
+        source: Law.template + ", „Având în vedere” pct. 6 (acorduri de cooperare și parteneriate)"
     ) { content, _, rule in
         content.rows("protocols").compactMap { row in
-            guard let until = row.text("validUntil").flatMap(CalendarDate.init), until.year < content.plan.year else { return nil }
-            return rule.finding(row.path("validUntil"), "Protocolul cu \(row.text("partner") ?? "partenerul") a expirat la \(until), înainte de anul planului.",
-                                "The protocol with \(row.text("partner") ?? "the partner") expired on \(until), before the plan year.")
+            guard let until = expiry(row), until.year <= content.plan.year else { return nil }
+            let partner = row.text("partner")
+            let path = row.text("validUntil") != nil ? row.path("validUntil") : row.path("duration")
+            if until.year < content.plan.year {
+                return rule.finding(path, "Protocolul cu \(partner ?? "partenerul") a expirat la \(until), înainte de anul planului.",
+                                    "The protocol with \(partner ?? "the partner") expired on \(until), before the plan year.")
+            }
+            guard until.month < 12 || until.day < 31 else { return nil }
+            return rule.finding(path, "Protocolul cu \(partner ?? "partenerul") expiră la \(until), în anul planului: reînnoiți-l sau arătați cum continuă colaborarea.",
+                                "The protocol with \(partner ?? "the partner") expires on \(until), within the plan year: renew it or say how the cooperation goes on.")
         }
     }
 
     static let consultation = PlanRule(
         "consultation", .warning,
         "Procesul-verbal al consultării este citat sau se menționează „nu este cazul”.",
-        "The consultation minutes are cited, or the plan says \"nu este cazul\"."
+        "The consultation minutes are cited, or the plan says \"nu este cazul\".",
+        source: Law.consultation
     ) { content, _, rule in
         guard content.has("context.consultation"), content.text("context.consultation") == nil else { return [] }
         return [rule.finding("context.consultation", "Lipsește procesul-verbal/minuta consultării cu furnizorii și beneficiarii (sau mențiunea „nu este cazul”).",

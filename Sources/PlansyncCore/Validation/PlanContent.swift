@@ -44,6 +44,30 @@ public struct PlanContent: Sendable {
         }
 
         public func path(_ column: String) -> String { "\(table)[\(place)].\(column)" }
+
+        /// Whether some cell of the row says "nu este cazul": the row states it does not apply.
+        public var saysNotApplicable: Bool {
+            values.values.contains { $0.text.map { CellKind.nonNumeric($0) == .notApplicable } ?? false }
+        }
+    }
+
+    /// The unit the plan states in `moneyUnit`, if it states one that can be read.
+    public var unitStated: MoneyUnit? { text("moneyUnit").flatMap(MoneyUnit.init(stated:)) }
+
+    /// Every budget cell written as text (fields and table cells), with its path, read in the
+    /// plan's unit.
+    public var moneyCells: [(path: String, cell: MoneyCell)] {
+        let fields = schema.fields.filter { $0.kind == .money }.compactMap { field in
+            value(field.path)?.text.map { (field.path, MoneyCell($0, planUnit: unit)) }
+        }
+        let cells = schema.tables.flatMap { table in
+            rows(table.name).flatMap { row in
+                table.columns.filter { $0.kind == .money }.compactMap { column in
+                    row.values[column.name]?.text.map { (row.path(column.name), MoneyCell($0, planUnit: unit)) }
+                }
+            }
+        }
+        return fields + cells
     }
 
     public func value(_ path: String) -> Value? {

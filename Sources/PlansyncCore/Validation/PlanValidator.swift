@@ -18,11 +18,25 @@ public struct PlanRule: Sendable {
     /// What the rule checks, in Romanian and in English (README and `plansync plan rules`).
     public let summary: String
     public let summaryEN: String
+    /// The act and article the rule enforces, as a reviewer would cite it when sending a plan
+    /// back (`plansync plan check --explain CODE`).
+    public let source: String
     let check: @Sendable (PlanContent, ValidationContext, PlanRule) -> [Finding]
 
-    init(_ code: String, _ severity: Severity, _ summary: String, _ summaryEN: String,
+    init(_ code: String, _ severity: Severity, _ summary: String, _ summaryEN: String, source: String,
          check: @escaping @Sendable (PlanContent, ValidationContext, PlanRule) -> [Finding]) {
-        (self.code, self.severity, self.summary, self.summaryEN, self.check) = (code, severity, summary, summaryEN, check)
+        (self.code, self.severity, self.summary, self.summaryEN, self.source, self.check) = (code, severity, summary, summaryEN, source, check)
+    }
+
+    /// What `plansync plan check --explain CODE` prints: purpose, severity and legal source.
+    public var explanation: String {
+        """
+        \(code) (\(severity.romanian) / \(severity.rawValue))
+        \(summary)
+        \(summaryEN)
+        Temei: \(source)
+        \(severity == .error ? "O eroare oprește trimiterea planului la consiliul județean (an error blocks sending the plan)." : "Un avertisment însoțește planul și este arătat consiliului județean (a warning travels with the plan).")
+        """
     }
 
     /// A finding of this rule.
@@ -40,6 +54,9 @@ public struct PlanValidator: Sendable {
 
     /// Every rule, in the order of DOMAIN.md's reviewer checks.
     public static let rules: [PlanRule] = IdentityRules.all + ChapterRules.all + ServiceRules.all + DecisionRules.all
+
+    /// The rule with this code, for `--explain`.
+    public static func rule(_ code: String) -> PlanRule? { rules.first { $0.code == code } }
 
     public func check(_ plan: PlanDocument) -> ValidationReport {
         let content = PlanContent(plan)

@@ -13,7 +13,7 @@ extension PlanRenderer {
                     self.table(table)
                 }
             }
-            body.append("<section><h\(section.level + 1)>\(escape(section.heading))</h\(section.level + 1)>\n" + parts.joined(separator: "\n") + "\n</section>")
+            body.append("<section><h\(section.level + 1)>\(escape(heading(of: section)))</h\(section.level + 1)>\n" + parts.joined(separator: "\n") + "\n</section>")
         }
         let aside = findings.isEmpty ? "" : """
             <aside><h2>Constatări (\(findings.filter { $0.severity == .error }.count) erori, \(findings.filter { $0.severity == .warning }.count) avertismente)</h2><ol>
@@ -44,7 +44,7 @@ extension PlanRenderer {
 
     private func table(_ table: TableSchema) -> String {
         let rows = content.rows(table.name)
-        let title = "<h4 id=\"\(table.name)\" class=\"\(markClass(table.name).trimmingCharacters(in: .whitespaces))\">\(escape(table.title))\(markers(table.name))</h4>"
+        let title = "<h4 id=\"\(table.name)\" class=\"\(markClass(table.name).trimmingCharacters(in: .whitespaces))\">\(escape(title(of: table)))\(markers(table.name))</h4>"
         guard !rows.isEmpty else { return title + "<p class=\"empty\">(necompletat)</p>" }
         let columns = columns(of: table)
         var lines = [title, "<table><thead><tr>" + columns.map { "<th>\(escape($0.label))</th>" }.joined() + "</tr></thead><tbody>"]

@@ -4,7 +4,7 @@ extension PlanRenderer {
         let head = heading
         var lines = ["# \(Self.inert(head.title))", "", "_\(Self.inert(head.subtitle))_", ""]
         for (section, blocks) in sections {
-            lines.append(String(repeating: "#", count: section.level + 1) + " \(section.heading)")
+            lines.append(String(repeating: "#", count: section.level + 1) + " \(Self.inert(heading(of: section)))")
             lines.append("")
             for block in blocks {
                 switch block {
@@ -31,7 +31,7 @@ extension PlanRenderer {
 
     private func table(_ table: TableSchema) -> String {
         let rows = content.rows(table.name)
-        let title = "**\(table.title)**\(flag(table.name))"
+        let title = "**\(Self.inert(title(of: table)))**\(flag(table.name))"
         guard !rows.isEmpty else { return "\(title)\n\n_(necompletat)_\n" }
         let columns = columns(of: table)
         var lines = [title, "", "| " + columns.map { cell($0.label) }.joined(separator: " | ") + " |",

@@ -38,16 +38,13 @@ public struct PlanRenderer: Sendable {
         return (title, "\(place) · SIRUTA \(plan.siruta) · anul \(plan.year) · versiunea \(plan.version) · model \(content.schema.template)")
     }
 
-    /// A value as the document shows it.
+    /// A value as the document shows it: cells and amounts exactly as written ("250 300",
+    /// "15.000 lei", "în funcție de solicitări"); only what the first template stored as numbers
+    /// is formatted, and dates stored `YYYY-MM-DD` are printed the Romanian way.
     func display(_ value: Value, kind: ValueKind) -> String {
         switch (kind, value) {
         case (.amount, .integer(let lei)): return Lei.format(bani: lei * 100)
         case (_, .integer(let number)): return Lei.group(number)
-        case (.money, .text(let raw)):
-            let cell = MoneyCell(raw, planUnit: content.unit)
-            return cell.bani.map(Lei.format(bani:)) ?? raw
-        case (.count, .text(let raw)):
-            return CountCell(raw).number.map(Lei.group) ?? raw
         case (.date, .text(let iso)):
             return CalendarDate(iso)?.description ?? iso
         case (_, .text(let text)): return text
@@ -55,23 +52,38 @@ public struct PlanRenderer: Sendable {
         }
     }
 
-    /// The totals row: computed from the rows; a written total that differs is shown next to it.
+    /// The totals row. A template whose document writes its totals row (v2 on) shows it as
+    /// written, and only when the document has one (`totals-match` marks a wrong total); the first
+    /// template, which stored numbers, shows totals computed from its rows.
     func totals(of table: TableSchema) -> [String: String] {
         guard !table.totalled.isEmpty else { return [:] }
+        if table.writtenTotals {
+            return Dictionary(uniqueKeysWithValues: table.totalled.compactMap { column in
+                content.value("\(table.name).total.\(column)")?.text.map { (column, $0) }
+            })
+        }
         let rows = content.rows(table.name)
         var cells: [String: String] = [:]
         for column in table.columns where table.totalled.contains(column.name) {
             let sum = rows.reduce(Int64(0)) { $0 + column.kind.counted($1.values[column.name] ?? .null, unit: content.unit) }
-            var shown = column.kind.isMoney ? Lei.format(bani: sum) : Lei.group(sum)
-            if let written = content.value("\(table.name).total.\(column.name)"), display(written, kind: column.kind) != shown {
-                shown += " (în document: \(written.text ?? written.description))"
-            }
-            cells[column.name] = shown
+            cells[column.name] = column.kind.isMoney ? Lei.format(bani: sum) : Lei.group(sum)
         }
         return cells
     }
 
-    /// Columns worth a place in the printed table: those with a value in some row.
+    /// A section's heading or a table's title as the document words it (`headings.KEY`, template
+    /// v3), else the template's.
+    func heading(of section: TemplateSection) -> String {
+        content.text("headings.\(section.key)") ?? section.heading
+    }
+
+    func title(of table: TableSchema) -> String {
+        content.text("headings.\(table.name)") ?? table.title
+    }
+
+    /// Columns worth a place in the printed table: those some row has, even empty. A column no
+    /// row has is one the document's table does not have: it is left out, where an empty cell is
+    /// printed empty.
     func columns(of table: TableSchema) -> [ColumnSchema] {
         let rows = content.rows(table.name)
         return table.columns.filter { column in rows.contains { $0.values[column.name] != nil } }
@@ -91,7 +103,8 @@ public struct PlanRenderer: Sendable {
     /// The template's sections that have something to show, in order, each with its blocks: the
     /// fields that have a value, the tables that have rows or a finding (a missing chapter).
     var sections: [(section: TemplateSection, blocks: [Block])] {
-        content.schema.sections.compactMap { section in
+        // The headings as written stand in for the template's; they are not a section of their own.
+        content.schema.sections.filter { $0.key != "headings" }.compactMap { section in
             let blocks = section.items.compactMap { item -> Block? in
                 switch item {
                 case .field(let field):

@@ -115,10 +115,11 @@ struct PlanCommand: ParsableCommand {
 
         func run() throws {
             if let explain {
-                guard let rule = PlanValidator.rule(explain) else {
-                    throw ValidationError("There is no check '\(explain)'. Checks: \(PlanValidator.rules.map(\.code).joined(separator: ", ")).")
+                guard let rule = PlanValidator.rule(explain.trimmingCharacters(in: .whitespaces).lowercased()) else {
+                    throw ClientError("There is no check '\(explain)'. Checks: \(PlanValidator.rules.map(\.code).joined(separator: ", ")).")
                 }
-                print(rule.explanation)
+                struct Explained: Encodable { let code: String; let severity: Severity; let summary: String; let summaryEN: String; let source: String }
+                try options.emit(Explained(code: rule.code, severity: rule.severity, summary: rule.summary, summaryEN: rule.summaryEN, source: rule.source)) { rule.explanation }
                 return
             }
             guard let plan else { return }

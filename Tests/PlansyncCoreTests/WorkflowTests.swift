@@ -224,4 +224,18 @@ struct WorkflowTests {
         try story.act(\.laptop, PlanEditor(plan: story.plan).setField("notes", to: .text("a")))
         #expect(PlanSnapshot(story.plan).hash != snapshot.hash)
     }
+
+    @Test("the checks on a plan that went through plansync's own acts: the county's aviz has its issuer; a modification's HCL is not late")
+    func checksAfterActs() throws {
+        var story = try Story()
+        try story.approveFirstVersion()
+        let approved = story.plan.presenting(story.plan.workflow.latest)
+        let codes = PlanValidator().check(approved).findings.map(\.code)
+        #expect(!codes.contains("aviz-complete") && !codes.contains("aviz-recorded") && !codes.contains("reference-dated"))
+        try story.act(\.inspector, .act(version: 1, .modify(reason: "Rectificare bugetară")))
+        try story.act(\.inspector, PlanEditor(plan: story.plan).setField("notes", to: .text("Campanie de informare")))
+        try story.act(\.secretary, .act(version: 2, .hcl(Story.vote(date: "2024-06-20"))))
+        let modified = story.plan.presenting(story.plan.workflow.latest)
+        #expect(story.plan.workflow.latest.number == 2 && !PlanValidator().check(modified).findings.contains { $0.code == "plan-timely" })
+    }
 }

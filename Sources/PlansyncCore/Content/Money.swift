@@ -6,19 +6,21 @@ public enum MoneyUnit: String, Codable, Sendable {
     /// Bani in one unit (1 leu = 100 bani).
     var bani: Int64 { self == .lei ? 100 : 100_000 }
 
-    /// A plan's unit: the one it states, else the one most of its budget cells write, else lei
-    /// (plans that write neither get `money-unit-stated`).
+    /// A plan's unit: the one it states; else, when every amount of the plan writes its unit and
+    /// all write the same ("250 mii lei", "12,5 mii lei"), that one; else lei. One bare amount
+    /// among them leaves the plan in lei, so "15.000" is never read as thousands on a guess (and
+    /// `money-unit` points at the amounts in another unit).
     public static func of(stated: String?, cells: [String]) -> MoneyUnit {
-        stated.flatMap(MoneyUnit.init(stated:)) ?? majority(cells.compactMap { raw in
-            let cell = MoneyCell(raw)
-            return cell.unitWritten ? cell.unit : nil
-        }) ?? .lei
+        if let stated = stated.flatMap(MoneyUnit.init(stated:)) { return stated }
+        return written(in: cells) ?? .lei
     }
 
-    /// The unit most often written, `nil` when none is (ties go to lei).
-    static func majority(_ units: [MoneyUnit]) -> MoneyUnit? {
-        guard !units.isEmpty else { return nil }
-        return units.filter { $0 == .miiLei }.count * 2 > units.count ? .miiLei : .lei
+    /// The one unit every amount among `cells` writes, `nil` if some amount writes none or they
+    /// differ.
+    static func written(in cells: [String]) -> MoneyUnit? {
+        let amounts = cells.map { MoneyCell($0) }.filter { $0.bani != nil }
+        guard let first = amounts.first?.unit, amounts.allSatisfy({ $0.unitWritten && $0.unit == first }) else { return nil }
+        return first
     }
 
     /// Reads the unit as a plan states it ("lei", "= lei =", "mii lei", "RON"); `nil` if unclear.

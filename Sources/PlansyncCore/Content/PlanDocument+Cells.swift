@@ -2,13 +2,15 @@ import PlansyncProtocol
 
 extension PlanDocument {
     /// The unit the plan's budget cells are written in: the one `moneyUnit` states, else the one
-    /// most of its cells write ("250 mii lei"), else lei.
+    /// all its amounts write ("250 mii lei"), else lei (see ``MoneyUnit/of(stated:cells:)``).
     public var moneyUnit: MoneyUnit {
-        MoneyUnit.of(stated: fields["moneyUnit"]?.value.text, cells: schema.tables.flatMap { table in
+        let fieldTexts = schema.fields.filter { $0.kind == .money }.compactMap { fields[$0.path]?.value.text }
+        let cellTexts = schema.tables.flatMap { table in
             table.columns.filter { $0.kind == .money }.flatMap { column in
                 visibleRows(of: table.name).compactMap { $0.fields[column.name]?.value.text }
             }
-        })
+        }
+        return MoneyUnit.of(stated: fields["moneyUnit"]?.value.text, cells: fieldTexts + cellTexts)
     }
 }
 

@@ -48,30 +48,30 @@ public struct RegistrationReference: Hashable, Sendable {
         (kind, number, self.date, year) = (blank ? .placeholder : .text, nil, date, date?.year)
     }
 
-    /// `1143/12.03.2024`, `1/5552/20.03.2024`, `39/2026`: the number is everything before the
-    /// last slash, the date or year after it.
-    nonisolated(unsafe) private static let slashed = /(\d+(?:\s*\/\s*\d+)*)\s*\/\s*(\d{2}\.\d{2}\.\d{4}|\d{4})\b/
+    /// `1143/12.03.2024`, `1/5552/20.03.2024`, `39/2026`, `1.234/12.03.2025`: the number is
+    /// everything before the last slash, the date or year after it.
+    nonisolated(unsafe) private static let slashed = /((?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:\s*\/\s*[0-9]+)*)\s*\/\s*([0-9]{2}\.[0-9]{2}\.[0-9]{4}|[0-9]{4})\b/
     /// `nr. 83 din data de 14.12.2017`, `nr. 294 din 21.12.2022`, `nr.30.297 din 15.03.2021`
     /// (thousands grouped with dots, as registries number them).
-    nonisolated(unsafe) private static let numbered = /nr\.?\s*(\d+(?:\.\d{3})*)\b/
+    nonisolated(unsafe) private static let numbered = /nr\.?\s*([0-9]+(?:\.[0-9]{3})*)\b/
     /// `nr. din`, `Nr.` at the end: a number left out.
     nonisolated(unsafe) private static let emptyNumber = /\bnr\.?\s*(din\b|$)/
-    nonisolated(unsafe) private static let datePattern = /(\d{1,2})\.(\d{1,2})\.(\d{4})/
+    nonisolated(unsafe) private static let datePattern = /([0-9]{1,2})[.\/]([0-9]{1,2})[.\/]([0-9]{4})/
 
-    nonisolated(unsafe) private static let wordDate = /(\d{1,2})\s+(ianuarie|februarie|martie|aprilie|mai|iunie|iulie|august|septembrie|octombrie|noiembrie|decembrie)\s+(\d{4})/
+    nonisolated(unsafe) private static let wordDate = /([0-9]{1,2})\s+(ianuarie|februarie|martie|aprilie|mai|iunie|iulie|august|septembrie|octombrie|noiembrie|decembrie)\s+([0-9]{4})/
     private static let months = ["ianuarie", "februarie", "martie", "aprilie", "mai", "iunie", "iulie", "august", "septembrie", "octombrie", "noiembrie", "decembrie"]
 
     /// The first date in a text, written `dd.mm.yyyy` or with the month's name ("19 februarie
     /// 2020", as council decisions write them).
     static func firstDate(in text: String) -> CalendarDate? {
+        // Digits are ASCII: a regex's \d also takes other scripts' digits, which `Int` does not read.
         for match in text.matches(of: datePattern) {
-            let iso = String(format: "%04d-%02d-%02d", Int(match.output.3)!, Int(match.output.2)!, Int(match.output.1)!)
-            if let date = CalendarDate(iso) { return date }
+            guard let year = Int(match.output.3), let month = Int(match.output.2), let day = Int(match.output.1) else { continue }
+            if let date = CalendarDate(String(format: "%04d-%02d-%02d", year, month, day)) { return date }
         }
         for match in CellKind.folded(text).matches(of: wordDate) {
-            guard let month = months.firstIndex(of: String(match.output.2)) else { continue }
-            let iso = String(format: "%04d-%02d-%02d", Int(match.output.3)!, month + 1, Int(match.output.1)!)
-            if let date = CalendarDate(iso) { return date }
+            guard let month = months.firstIndex(of: String(match.output.2)), let year = Int(match.output.3), let day = Int(match.output.1) else { continue }
+            if let date = CalendarDate(String(format: "%04d-%02d-%02d", year, month + 1, day)) { return date }
         }
         return nil
     }

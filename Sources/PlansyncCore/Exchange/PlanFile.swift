@@ -71,9 +71,10 @@ extension PlanFile {
     /// The file's bytes: pretty JSON in the template's order, a newline at the end.
     public var json: Data {
         let schema = PlanSchema.version(template) ?? .current
-        let unit = MoneyUnit.of(stated: fields["moneyUnit"]?.text, cells: schema.tables.flatMap { table in
-            table.columns.filter { $0.kind == .money }.flatMap { column in (tables[table.name] ?? []).compactMap { $0[column.name]?.text } }
-        })
+        let unit = MoneyUnit.of(stated: fields["moneyUnit"]?.text, cells: schema.fields.filter { $0.kind == .money }.compactMap { fields[$0.path]?.text }
+            + schema.tables.flatMap { table in
+                table.columns.filter { $0.kind == .money }.flatMap { column in (tables[table.name] ?? []).compactMap { $0[column.name]?.text } }
+            })
         let fieldTree = Self.nest(schema.fields.compactMap { field in
             fields[field.path].map { (field.path, Self.written($0, kind: field.kind, unit: unit)) }
         })
@@ -186,18 +187,20 @@ extension PlanFile {
         }
         // The unit as the plan will read it (stated, else the one its cells write), so readings
         // given in the file are checked in the same unit the export wrote them in.
-        let unit = MoneyUnit.of(stated: stated, cells: tableMembers.members.flatMap { member -> [String] in
+        let rawText = { (json: JSONValue?) -> String? in
+            switch json {
+            case .string(let raw)?: raw
+            case .object(let members)?: members.members.first { $0.key == "raw" }.flatMap { if case .string(let raw) = $0.value { raw } else { nil } }
+            default: nil
+            }
+        }
+        let fieldAmounts = schema.fields.filter { $0.kind == .money }.compactMap { rawText(leaves[$0.path]) }
+        let unit = MoneyUnit.of(stated: stated, cells: fieldAmounts + tableMembers.members.flatMap { member -> [String] in
             guard let table = schema.table(member.key), case .array(let rows) = member.value else { return [] }
             return rows.flatMap { row in
                 var cells: [String: JSONValue] = [:]
                 try? flatten(row, prefix: "", path: "", known: Set(table.columns.map(\.name)), into: &cells)
-                return table.columns.filter { $0.kind == .money }.compactMap { column -> String? in
-                    switch cells[column.name] {
-                    case .string(let raw)?: raw
-                    case .object(let members)?: members.members.first { $0.key == "raw" }.flatMap { if case .string(let raw) = $0.value { raw } else { nil } }
-                    default: nil
-                    }
-                }
+                return table.columns.filter { $0.kind == .money }.compactMap { rawText(cells[$0.name]) }
             }
         })
         var fields: [String: Value] = [:]
@@ -265,7 +268,10 @@ extension PlanFile {
                 throw PlanFileError(path: path, message: "a cell object needs \"raw\": the text as written")
             }
             guard case .object(let expected) = written(.text(raw), kind: kind, unit: unit) else { return .text(raw) }
-            for (key, given) in members.members.map({ ($0.key, $0.value) }) where expected[key] != given {
+            // The readings that carry figures must agree; `kind` is recomputed from the text, so
+            // a file from a plansync that classed a cell otherwise ("-....." once a blank, now a
+            // dash) still reads.
+            for (key, given) in members.members.map({ ($0.key, $0.value) }) where key != "kind" && expected[key] != given {
                 throw PlanFileError(path: "\(path).\(key)", message: expected[key] == nil
                     ? "'\(raw)' has no \(key) (it reads as \(expected["kind"].map { "\($0)" } ?? "text"))"
                     : "'\(raw)' reads as \(expected[key]!), not \(given); fix the raw text or leave \(key) out")

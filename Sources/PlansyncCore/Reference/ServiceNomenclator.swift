@@ -76,13 +76,12 @@ public struct ServiceNomenclator: Sendable {
     }
 
     /// Reads the lines after a header line naming the columns: `code` first, then any of
-    /// `type`, `category`, `name`, `regulation`, `source` (`code;name;source` is the older form).
+    /// `type`, `category`, `name`, `regulation`, `source`. A header in other words ("Cod;Denumire;Sursa")
+    /// is the older form, read by position: code, name, source.
     public init(csv: String) throws(ReferenceList.LoadError) {
-        let header = csv.prefix { !$0.isNewline }.split(separator: ";", omittingEmptySubsequences: false)
+        let named = csv.prefix { !$0.isNewline }.split(separator: ";", omittingEmptySubsequences: false)
             .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        guard header.first == "code" else {
-            throw ReferenceList.LoadError("the service nomenclator's first line names its columns, starting with code (code;type;category;name;regulation;source); it is: \(header.joined(separator: ";"))")
-        }
+        let header = named.first == "code" ? named : ["code", "name", "source"]
         let column = { (name: String) in header.firstIndex(of: name) }
         var entries: [ServiceCode: Entry] = [:]
         for (number, line, cells) in ReferenceList.rows(csv) {

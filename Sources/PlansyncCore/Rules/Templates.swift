@@ -199,14 +199,20 @@ extension PlanSchema {
         let signatures = TemplateSection.Item.table(TableSchema("signatures", title: "Semnături", columns: [
             ColumnSchema("role", .text, "Calitatea (cum este scrisă)"), ColumnSchema("name", .text, "Numele"),
             ColumnSchema("signature", .text, "Semnătura (cum apare: „ss”, „L.S.”, semnătură olografă)")]))
-        var sections = zip(ordin1086v2.sections, sectionKeys).map { section, key in
-            TemplateSection(section.heading, key: key, section.items)
+        let sections = zip(ordin1086v2.sections, sectionKeys).map { section, key in
+            switch key {
+            case "monitoring":
+                return TemplateSection(section.heading, key: key, section.items + [signatures])
+            case "decisions":
+                // The UAT's documents come before the HCL they lead to.
+                var items = section.items
+                let hcl = items.firstIndex { if case .field(let field) = $0 { field.path == "decisions.hcl.reference" } else { false } } ?? items.endIndex
+                items.insert(contentsOf: uatDocuments, at: hcl)
+                return TemplateSection(section.heading, key: key, items)
+            default:
+                return TemplateSection(section.heading, key: key, section.items)
+            }
         }
-        sections[7] = TemplateSection(sections[7].heading, key: "monitoring", sections[7].items + [signatures])
-        var decisions = sections[8].items
-        let hcl = decisions.firstIndex { if case .field(let field) = $0 { field.path == "decisions.hcl.reference" } else { false } }!
-        decisions.insert(contentsOf: uatDocuments, at: hcl)
-        sections[8] = TemplateSection(sections[8].heading, key: "decisions", decisions)
         let tables = sections.flatMap(\.items).compactMap { if case .table(let table) = $0 { table.name } else { nil } }
         // The monitoring section and its table share one heading.
         let headings = (sectionKeys + tables.filter { !sectionKeys.contains($0) }).map { key in

@@ -13,8 +13,9 @@ enum ChapterRules {
         ("training", "training.note", "Capitolul III (formarea personalului)", "Chapter III (staff training)"),
     ]
 
-    /// A list marker at the start of a line ("1.", "A.", "a)", "-"), not a figure.
-    nonisolated(unsafe) static let listMarker = /^\s*(?:\d{1,2}|[A-Za-z])[.)]\s*/
+    /// A count of people: "45 de persoane", "12 copii", "3 familii" (not "peste 65 de ani", not
+    /// "Legea 416/2001").
+    nonisolated(unsafe) static let headcount = /\b[0-9]+(?:\.[0-9]{3})*\s+(?:de\s+)?(?:persoane|beneficiari|copii|familii|cazuri|varstnici|adulti|tineri|elevi|dosare|locuitori|asistati|batrani|mame|victime)\b/
 
     static let beneficiaryNumbers = PlanRule(
         "beneficiary-numbers", .warning,
@@ -24,11 +25,7 @@ enum ChapterRules {
     ) { content, _, rule in
         guard !content.rows("beneficiaryGroups").isEmpty else { return [] }
         let groupFigures = content.rows("beneficiaryGroups").contains { row in
-            row.values.values.compactMap(\.text).contains { text in
-                text.split(whereSeparator: \.isNewline).contains { line in
-                    line.replacing(listMarker, with: "").contains(where: \.isASCIIDigit)
-                }
-            }
+            row.values.values.compactMap(\.text).contains { CellKind.folded($0).firstMatch(of: headcount) != nil }
         }
         let serviceFigures = ["services", "proposedServices"].contains { table in
             content.rows(table).contains { row in ["capacity", "occupancy"].contains { content.count(row, $0)?.number != nil } }
@@ -72,17 +69,17 @@ enum ChapterRules {
                 if column.kind == .money {
                     let written = MoneyCell(raw, planUnit: content.unit)
                     guard let stated = written.bani else { return nil }
-                    let sum = rows.reduce(Int64(0)) { $0 + (content.money($1, column.name)?.countedBani ?? 0) }
+                    let sum = rows.reduce(Int64(0)) { $0.addingSaturating(content.money($1, column.name)?.countedBani ?? 0) }
                     // Where benefits were listed among the services, the document's total may
                     // count the services alone: that total is right too.
-                    let services = rows.filter { ServiceRules.benefit(in: $0) == nil }.reduce(Int64(0)) { $0 + (content.money($1, column.name)?.countedBani ?? 0) }
+                    let services = rows.filter { ServiceRules.benefit(in: $0) == nil }.reduce(Int64(0)) { $0.addingSaturating(content.money($1, column.name)?.countedBani ?? 0) }
                     guard sum != stated && services != stated else { return nil }
                     return rule.finding(path, "Totalul „\(raw)” la \(column.label) nu este suma rândurilor (\(Lei.format(bani: sum))).",
                                         "The total \"\(raw)\" of \(column.label) is not the sum of the rows (\(Lei.format(bani: sum))).")
                 }
                 let written = CountCell(raw)
                 guard let stated = written.number else { return nil }
-                let sum = rows.reduce(Int64(0)) { $0 + (content.count($1, column.name)?.countedValue ?? 0) }
+                let sum = rows.reduce(Int64(0)) { $0.addingSaturating(content.count($1, column.name)?.countedValue ?? 0) }
                 guard sum != stated else { return nil }
                 return rule.finding(path, "Totalul „\(raw)” la \(column.label) nu este suma rândurilor (\(sum)).",
                                     "The total \"\(raw)\" of \(column.label) is not the sum of the rows (\(sum)).")
@@ -100,13 +97,13 @@ enum ChapterRules {
             return [rule.finding("moneyUnit", "Unitatea monetară „\(stated)” nu se poate citi: scrieți „lei” sau „mii lei”.",
                                  "The money unit \"\(stated)\" cannot be read: write \"lei\" or \"mii lei\".")]
         }
-        // The plan's unit is the one it states, or else the one most of its cells write.
-        let written = content.moneyCells.compactMap { $0.cell.unitWritten ? $0.cell.unit : nil }
-        guard let unit = content.unitStated ?? MoneyUnit.majority(written) else { return [] }
+        // The plan's unit (stated, or the one all its amounts write, or lei) against the amounts
+        // that write theirs; a plan that writes no unit anywhere is `money-unit-stated`'s.
+        guard content.unitStated != nil || content.moneyCells.contains(where: \.cell.unitWritten) else { return [] }
         return content.moneyCells.compactMap { path, cell in
-            guard cell.unitWritten, let written = cell.unit, written != unit else { return nil }
-            return rule.finding(path, "Suma „\(cell.raw)” este în \(written.rawValue), iar planul în \(unit.rawValue): folosiți o singură unitate.",
-                                "The amount \"\(cell.raw)\" is in \(written.rawValue) while the plan is in \(unit.rawValue): use one unit.")
+            guard cell.unitWritten, let written = cell.unit, written != content.unit else { return nil }
+            return rule.finding(path, "Suma „\(cell.raw)” este în \(written.rawValue), iar planul în \(content.unit.rawValue): folosiți o singură unitate.",
+                                "The amount \"\(cell.raw)\" is in \(written.rawValue) while the plan is in \(content.unit.rawValue): use one unit.")
         }
     }
 
@@ -131,7 +128,7 @@ enum ChapterRules {
         source: Law.template + ", Capitolul III (nr. persoane, buget estimat)"
     ) { content, _, rule in
         content.rows("training").compactMap { row in
-            guard !row.saysNotApplicable else { return nil }
+            guard !content.notApplicable(row) else { return nil }
             let persons = content.count(row, "persons")?.number ?? 0
             let bani = content.money(row, "budget")?.bani ?? 0
             guard (persons > 0) != (bani > 0) else { return nil }

@@ -51,6 +51,7 @@ enum DecisionRules {
             guard content.has(path) else { return nil }
             guard let reference = content.reference(path) else {
                 // Who issued a document is written, but not the document's number and date.
+                guard path.hasSuffix(".reference") else { return nil }
                 let base = path.dropLast(".reference".count)
                 // Once the HCL is adopted, its draft's number no longer matters.
                 if base == "decisions.hclDraft", content.reference("decisions.hcl.reference")?.kind == .reference { return nil }
@@ -72,17 +73,27 @@ enum DecisionRules {
         }
     }
 
+    /// The last month of the plan year in which each document is still on time: the UAT's own
+    /// documents are the plan's elaboration, due before the budget (February at the latest, when
+    /// local budgets are founded); the HCL approves it once the county's aviz is in, within the
+    /// first quarter.
+    static let deadlines: [(path: String, month: Int, ro: String, en: String)] = [
+        ("decisions.approvalReport.reference", 2, "referatul de aprobare", "the referat"),
+        ("decisions.specialistReport.reference", 2, "raportul de specialitate", "the specialist report"),
+        ("decisions.hcl.reference", 3, "HCL-ul", "the HCL"),
+    ]
+
     static let timely = PlanRule(
         "plan-timely", .warning,
-        "Planul anual se pregătește înaintea bugetului anului pe care îl planifică: referatul, raportul și HCL-ul nu sunt după luna februarie a acelui an.",
-        "The annual plan is prepared before the budget of the year it plans: the referat, the report and the HCL are not later than February of that year.",
+        "Planul anual se pregătește înaintea bugetului anului pe care îl planifică: referatul și raportul nu sunt după februarie, HCL-ul nu este după primul trimestru al acelui an.",
+        "The annual plan is prepared before the budget of the year it plans: the referat and the report are not later than February, the HCL not later than the first quarter of that year.",
         source: "HG 797/2017, Anexa 3 art. 5 alin. (5) și Anexa 2: planul anual „se elaborează înainte de fundamentarea proiectului de buget pentru anul următor”"
     ) { content, _, rule in
+        // A modification's HCL comes when the year needs it: only the first version is due early.
+        guard content.plan.workflow.latest.number == 1 else { return [] }
         let year = content.plan.year
-        return [("decisions.approvalReport.reference", "referatul de aprobare", "the referat"),
-                ("decisions.specialistReport.reference", "raportul de specialitate", "the specialist report"),
-                ("decisions.hcl.reference", "HCL-ul", "the HCL")].compactMap { path, ro, en in
-            guard let date = content.reference(path)?.date, date.year > year || (date.year == year && date.month > 2) else { return nil }
+        return deadlines.compactMap { path, month, ro, en in
+            guard let date = content.reference(path)?.date, date.year > year || (date.year == year && date.month > month) else { return nil }
             return rule.finding(path, "Planul pentru \(year) are \(ro) din \(date): prea târziu, planul se pregătește înaintea bugetului anului \(year).",
                                 "The plan for \(year) has \(en) dated \(date): too late, the plan is prepared before the \(year) budget.")
         }
@@ -120,12 +131,11 @@ enum DecisionRules {
         return findings
     }
 
-    /// Whether the plan has gone, or is going, to the local council: an HCL, a draft decision, or
-    /// the referat and report that go with a draft.
+    /// Whether the plan has gone, or is going, to the local council: an HCL or a draft decision
+    /// (a referat written early is not yet the council's business).
     static func atCouncil(_ content: PlanContent) -> Bool {
         content.reference("decisions.hcl.reference")?.kind == .reference
-            || ["decisions.hclDraft.reference", "decisions.hclDraft.initiator", "decisions.approvalReport.reference", "decisions.specialistReport.reference"]
-                .contains { content.text($0) != nil }
+            || ["decisions.hclDraft.reference", "decisions.hclDraft.initiator"].contains { content.text($0) != nil }
     }
 
     static let avizRecorded = PlanRule(
@@ -148,7 +158,9 @@ enum DecisionRules {
     ) { content, _, rule in
         guard let aviz = content.reference("decisions.aviz.reference"), aviz.kind == .reference else { return [] }
         var findings: [Finding] = []
-        if content.has("decisions.aviz.issuer"), content.text("decisions.aviz.issuer") == nil {
+        // An aviz recorded in plansync by the county's reviewer is the county's own: its issuer is known.
+        let recordedByCounty = content.plan.workflow.versions.contains { $0.last(.aviz) != nil }
+        if content.has("decisions.aviz.issuer"), content.text("decisions.aviz.issuer") == nil, !recordedByCounty {
             findings.append(rule.finding("decisions.aviz.issuer", "Avizul „\(aviz.raw)” este consemnat fără emitent: scrieți cine l-a dat (consiliul județean, prin direcția sau DGASPC).",
                                          "The aviz \"\(aviz.raw)\" is on record without its issuer: write who gave it (the county council, through its department or DGASPC)."))
         }
@@ -186,9 +198,11 @@ enum DecisionRules {
         }
     }
 
-    /// Words of a signature line: who signs, and that the copy shows a signature.
-    static let mayorWords = ["primar"]
-    static let preparerWords = ["intocmit", "compartiment", "serviciul", "directi", "director", "sef", "inspector", "referent", "asistent social"]
+    /// A signature line's role naming the mayor ("Primar", "Primarul comunei", "p. Primar"), not
+    /// a compartment "of the mayor's staff".
+    nonisolated(unsafe) static let mayorRole = /^\W*(?:p\.?\s*)?primar(?:ul)?\b/
+    /// Roles that countersign the council's decision, not the plan.
+    static let councilRoles = ["secretar", "presedinte de sedinta", "consilier local"]
 
     static let signed = PlanRule(
         "plan-signed", .warning,
@@ -197,21 +211,17 @@ enum DecisionRules {
         source: Law.template + " (semnăturile de la finalul modelului-cadru)"
     ) { content, _, rule in
         guard content.has("approvedBy.mayor") else { return [] }
-        // Who signs, as written: the signatures table (v3) and the two fields every version has.
-        var lines = content.rows("signatures").map { row in
-            [row.text("role"), row.text("name"), row.text("signature")].compactMap { $0 }.joined(separator: " ")
+        // Who signs, as written: the two fields every version has, and the signatures table (v3).
+        let roles = content.rows("signatures").compactMap { $0.text("role").map(CellKind.folded) }
+        let mayor = content.text("approvedBy.mayor") != nil || roles.contains { $0.firstMatch(of: mayorRole) != nil }
+        let preparer = content.text("preparedBy") != nil || roles.contains { role in
+            role.firstMatch(of: mayorRole) == nil && !councilRoles.contains(where: role.hasPrefix)
         }
-        lines += ["approvedBy.mayor", "preparedBy"].compactMap(content.text)
-        let folded = lines.map(CellKind.folded)
-        let path = content.has("signatures.role") || content.schema.table("signatures") != nil ? "signatures" : "approvedBy.mayor"
         var missing: [(ro: String, en: String)] = []
-        if !folded.contains(where: { line in mayorWords.contains(where: line.contains) }) {
-            missing.append(("primarul", "the mayor"))
-        }
-        if !folded.contains(where: { line in preparerWords.contains(where: line.contains) && !mayorWords.contains(where: line.contains) }) {
-            missing.append(("cine l-a întocmit (compartimentul de asistență socială)", "whoever prepared it (the social assistance compartment)"))
-        }
+        if !mayor { missing.append(("primarul", "the mayor")) }
+        if !preparer { missing.append(("cine l-a întocmit (compartimentul de asistență socială)", "whoever prepared it (the social assistance compartment)")) }
         guard !missing.isEmpty else { return [] }
+        let path = content.schema.table("signatures") != nil ? "signatures" : "approvedBy.mayor"
         return [rule.finding(path, "Planul nu arată semnătura pentru: \(missing.map(\.ro).joined(separator: "; ")).",
                              "The plan shows no signature of \(missing.map(\.en).joined(separator: " nor of ")).")]
     }
@@ -232,7 +242,7 @@ enum DecisionRules {
         let cells = content.schema.tables.flatMap { table in
             // A row that says "nu este cazul" (a Chapter III item, a source of funding) has no
             // blank to fill: what is left empty is what the template's item left empty.
-            content.rows(table.name).filter { !$0.saysNotApplicable }.flatMap { row in
+            content.rows(table.name).filter { !content.notApplicable($0) }.flatMap { row in
                 table.columns.compactMap { column -> Finding? in
                     guard let raw = row.text(column.name), isBlank(raw, kind: column.kind) else { return nil }
                     return rule.finding(row.path(column.name), "Celula „\(column.label)” are un spațiu necompletat: „\(raw)”.",

@@ -55,11 +55,13 @@ enum IdentityRules {
                              "The title is not the template's (it lacks \(missing.joined(separator: ", "))): \"Planul anual de acțiune privind serviciile sociale administrate și finanțate din bugetul consiliului local al …\".")]
     }
 
-    /// The acts a plan rests on, each with how its citation is recognised.
+    /// The acts a plan rests on, each with how its citation is recognised: the act's number, then
+    /// within a few words its year, however written ("292/2011", "nr. 292 din 20 decembrie 2011",
+    /// "797/08.11.2017", "nr. 1.086/2018").
     nonisolated(unsafe) static let requiredActs: [(name: String, pattern: Regex<Substring>)] = [
-        ("Legea 292/2011 a asistenței sociale", /\b292\s*\/\s*2011\b/),
-        ("HG 797/2017 (regulamentul-cadru al serviciului public de asistență socială)", /\b797\s*\/\s*\d{4}\b/),
-        ("Ordinul MMJS 1086/2018 (modelul-cadru al planului)", /\b1\.?086\b/),
+        ("Legea 292/2011 a asistenței sociale", /\b292\b[^;\n]{0,30}?\b2011\b/.wordBoundaryKind(.simple)),
+        ("HG 797/2017 (regulamentul-cadru al serviciului public de asistență socială)", /\b797\b[^;\n]{0,30}?\b20[0-9]{2}\b/.wordBoundaryKind(.simple)),
+        ("Ordinul MMJS 1086/2018 (modelul-cadru al planului)", /\b1\.?086\b[^;\n]{0,30}?\b2018\b/.wordBoundaryKind(.simple)),
     ]
 
     static let legalBasis = PlanRule(
@@ -152,7 +154,8 @@ enum IdentityRules {
         }
     }
 
-    nonisolated(unsafe) static let years = /\b(19|20)\d{2}\b/
+    nonisolated(unsafe) static let years = /\b(19|20)[0-9]{2}\b/
+    nonisolated(unsafe) static let yearRange = /\b(?:19|20)[0-9]{2}\s*[-–—]\s*(?:19|20)[0-9]{2}\b/
 
     /// The first and last year a period text names: "2018 – 2024", "2022-2031".
     static func span(_ text: String) -> ClosedRange<Int>? {
@@ -173,8 +176,9 @@ enum IdentityRules {
         return strategies.compactMap { key, ro, en in
             let path = "context.\(key).period"
             let title = content.text("context.\(key).title")
-            // A title naming its years ("Strategia … 2021–2027") states the period too.
-            guard let period = content.text(path) ?? title.flatMap({ span($0) == nil ? nil : $0 }) else {
+            // A title naming its years ("Strategia … 2021–2027") states the period too; a lone year
+            // in it ("HCL nr. 12/2019") does not.
+            guard let period = content.text(path) ?? title.flatMap({ $0.firstMatch(of: yearRange).map { String($0.output) } }) else {
                 guard content.has(path), title != nil || content.text("context.\(key).approval") != nil else { return nil }
                 return rule.finding(path, "Strategia \(ro) este citată fără perioada pe care o acoperă: scrieți perioada (ex. 2021–2027).",
                                     "The \(en) strategy is cited without the period it covers: state it (e.g. 2021–2027).")
@@ -185,6 +189,9 @@ enum IdentityRules {
         }
     }
 
+    /// Words of a strategy about social services (assistance, inclusion, the groups it serves).
+    static let socialWords = ["social", "incluziun", "asistent", "copil", "copii", "varstnic", "dizabilit", "handicap", "famili", "saraci"]
+
     static let strategySocial = PlanRule(
         "strategy-social", .warning,
         "Strategia locală citată este strategia de dezvoltare a serviciilor sociale, nu strategia generală de dezvoltare a UAT-ului.",
@@ -194,14 +201,17 @@ enum IdentityRules {
         let path = "context.localStrategy.title"
         guard let title = content.text(path) else { return [] }
         let folded = CellKind.folded(title)
-        guard folded.contains("strategi"), !folded.contains("social") else { return [] }
+        guard folded.contains("strategi"), !socialWords.contains(where: folded.contains) else { return [] }
         return [rule.finding(path, "„\(title)” este strategia generală de dezvoltare a UAT-ului; planul se sprijină pe strategia de dezvoltare a serviciilor sociale.",
                              "\"\(title)\" is the UAT's general development strategy; the plan follows the social services strategy.")]
     }
 
     /// Words that say a strategy is not adopted yet.
-    static let draftWords = ["in curs de elaborare", "in curs de aprobare", "in curs de actualizare", "in curs de revizuire", "proiect", "draft",
+    static let draftWords = ["in curs de elaborare", "in curs de aprobare", "in curs de actualizare", "in curs de revizuire",
+                             "proiectul strategiei", "proiect de strategie", "proiectul de strategie", "draft",
                              "urmeaza sa fie aprobat", "urmeaza a fi aprobat", "va fi aprobat", "neaprobat", "nu a fost aprobat", "in dezbatere"]
+    /// An activity that makes or updates the strategy is the remedy, not reliance on it.
+    static let remedyWords = ["elaborar", "actualizar", "revizuir", "aprobar"]
 
     static func isDraft(_ text: String) -> Bool {
         let folded = CellKind.folded(text)
@@ -219,16 +229,20 @@ enum IdentityRules {
         let localDraft = ["context.localStrategy.title", "context.localStrategy.approval", "context.localStrategy.period"].compactMap(content.text).contains(where: isDraft)
         return ["information", "actions"].flatMap { table in
             content.rows(table).compactMap { row -> Finding? in
-                let text = row.values.values.compactMap(\.text).joined(separator: " ")
-                guard CellKind.folded(text).contains("strategi") else { return nil }
-                guard isDraft(text) || localDraft else { return nil }
+                // Cell by cell, in the template's column order: the same answer on every computer.
+                let cells = (content.schema.table(table)?.columns ?? []).compactMap { row.text($0.name) }
+                let relying = cells.filter { cell in
+                    let folded = CellKind.folded(cell)
+                    return folded.contains("strategi") && !remedyWords.contains { folded.contains($0 + "ea strategi") || folded.contains($0 + "ii strategi") }
+                }
+                guard !relying.isEmpty, localDraft || relying.contains(where: isDraft) else { return nil }
                 return rule.finding(row.path("activity"), "Activitatea se sprijină pe o strategie care este încă în lucru, neaprobată; planul anual urmează strategia aprobată (HCL nr./data).",
                                     "The activity rests on a strategy still in the making, not approved; the annual plan follows the approved strategy (HCL number/date).")
             }
         }
     }
 
-    nonisolated(unsafe) static let durationPattern = /(\d+|un|o|doi|doua|trei|patru|cinci)\s*(ani|an|luni|luna)\b/
+    nonisolated(unsafe) static let durationPattern = /([0-9]{1,6}|un|o|doi|doua|trei|patru|cinci)\s*(ani|an|luni|luna)\b/
 
     /// How long a protocol runs, in months, from its duration as written ("pe o perioadă de 2
     /// ani", "12 luni", "un an"); `nil` when not stated or undetermined ("nedeterminată").
@@ -236,8 +250,9 @@ enum IdentityRules {
         let folded = CellKind.folded(duration)
         guard !folded.contains("nedeterminat"), let match = folded.firstMatch(of: durationPattern) else { return nil }
         let words = ["un": 1, "o": 1, "doi": 2, "doua": 2, "trei": 3, "patru": 4, "cinci": 5]
-        guard let count = Int(match.output.1) ?? words[String(match.output.1)] else { return nil }
-        return match.output.2.hasPrefix("an") ? count * 12 : count
+        // A term beyond a century is no term a protocol states: read as none (and no overflow).
+        guard let count = Int(match.output.1) ?? words[String(match.output.1)], count <= 1200 else { return nil }
+        return match.output.2.hasPrefix("an") ? min(count * 12, 1200) : count
     }
 
     /// The last day a protocol holds: its stated end, or the day before conclusion + duration.

@@ -44,10 +44,14 @@ public struct PlanContent: Sendable {
         }
 
         public func path(_ column: String) -> String { "\(table)[\(place)].\(column)" }
+    }
 
-        /// Whether some cell of the row says "nu este cazul": the row states it does not apply.
-        public var saysNotApplicable: Bool {
-            values.values.contains { $0.text.map { CellKind.nonNumeric($0) == .notApplicable } ?? false }
+    /// Whether the row says it does not apply: "nu este cazul" in a cell other than an amount (a
+    /// budget cell saying it speaks of that source of funding only).
+    public func notApplicable(_ row: Row) -> Bool {
+        guard let table = schema.table(row.table) else { return false }
+        return table.columns.contains { column in
+            column.kind != .money && column.kind != .amount && row.values[column.name]?.text.map { CellKind.nonNumeric($0) == .notApplicable } == true
         }
     }
 

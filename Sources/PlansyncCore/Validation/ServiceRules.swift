@@ -22,7 +22,7 @@ enum ServiceRules {
         ["services", "proposedServices"].flatMap { table in
             content.rows(table).compactMap { row -> Finding? in
                 // A benefit has no code: `service-not-benefit` says where it belongs.
-                guard !row.saysNotApplicable, benefit(in: row) == nil else { return nil }
+                guard !content.notApplicable(row), benefit(in: row) == nil else { return nil }
                 let written = row.text("code")
                 guard written.map({ [.dash, .empty, .placeholder].contains(CellKind.nonNumeric($0)) }) ?? true else { return nil }
                 let name = row.text("name") ?? "serviciul de pe rândul \(row.place)"
@@ -113,11 +113,12 @@ enum ServiceRules {
                                "tichet", "voucher", "venit minim", "venitul minim", "stimulent", "prestati", "sprijin financiar",
                                "bursa", "burse", "trusou", "lapte praf", "beneficii de asistenta", "beneficiu de asistenta"]
 
-    /// The benefit word a row's name uses, if it lists a benefit.
+    /// The benefit word a row's name uses, if it lists a benefit. Words are matched where a word
+    /// starts ("bursa" is not in "nerambursabile").
     static func benefit(in row: PlanContent.Row) -> String? {
         guard let name = row.text("name") else { return nil }
-        let folded = CellKind.folded(name)
-        return benefitWords.first(where: folded.contains)
+        let words = " " + String(CellKind.folded(name).map { $0.isLetter || $0.isNumber ? $0 : " " })
+        return benefitWords.first { words.contains(" " + $0) }
     }
 
     static let notBenefit = PlanRule(
@@ -147,6 +148,8 @@ enum ServiceRules {
         }
     }
 
+    nonisolated(unsafe) static let percentage = /^\s*[0-9]+(?:[.,][0-9]+)?\s*%\s*$/
+
     static let figures = PlanRule(
         "figure-number", .warning,
         "Capacitatea și gradul de ocupare ale serviciilor existente sunt cifre, nu text („în funcție de solicitări”).",
@@ -155,7 +158,8 @@ enum ServiceRules {
     ) { content, _, rule in
         content.rows("services").flatMap { row in
             [("capacity", "Capacitatea", "capacity"), ("occupancy", "Gradul de ocupare", "occupancy")].compactMap { column, ro, en -> Finding? in
-                guard let cell = content.count(row, column), cell.kind == .text else { return nil }
+                // "85%" is an occupancy rate, a figure too.
+                guard let cell = content.count(row, column), cell.kind == .text, cell.raw.firstMatch(of: percentage) == nil else { return nil }
                 return rule.finding(row.path(column), "\(ro) este scris „\(cell.raw)”: nu este o cifră, deci nu se poate compara; scrieți numărul (estimat) de beneficiari.",
                                     "The \(en) is written \"\(cell.raw)\": not a figure, so it cannot be checked; write the (estimated) number of beneficiaries.")
             }
@@ -196,7 +200,7 @@ enum ServiceRules {
         guard content.schema.table("services")?.column("budget.local")?.kind == .money else { return [] }
         let absent = !content.rows("services").contains { row in budgetColumns.contains { row.values[$0] != nil } }
         return content.rows("services").compactMap { row in
-            guard !row.saysNotApplicable, benefit(in: row) == nil, !statesFunding(row) else { return nil }
+            guard !content.notApplicable(row), benefit(in: row) == nil, !statesFunding(row) else { return nil }
             let name = row.text("name") ?? "serviciul de pe rândul \(row.place)"
             return absent
                 ? rule.finding(row.path("budget.local"), "Tabelul serviciilor existente nu are coloanele de buget: „\(name)” nu își arată finanțarea pe surse.",
@@ -213,7 +217,7 @@ enum ServiceRules {
         source: Law.planContent
     ) { content, _, rule in
         content.rows("proposedServices").compactMap { row in
-            guard !row.saysNotApplicable else { return nil }
+            guard !content.notApplicable(row) else { return nil }
             let funded = budgetColumns.contains { (content.money(row, $0)?.bani ?? 0) > 0 }
             let justified = row.text("justification").map { CellKind.nonNumeric($0) == nil } ?? false
             guard !funded && !justified else { return nil }

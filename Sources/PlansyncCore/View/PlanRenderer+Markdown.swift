@@ -4,7 +4,7 @@ extension PlanRenderer {
         let head = heading
         var lines = ["# \(Self.inert(head.title))", "", "_\(Self.inert(head.subtitle))_", ""]
         for (section, blocks) in sections {
-            lines.append(String(repeating: "#", count: section.level + 1) + " \(Self.inert(heading(of: section)))")
+            lines.append(String(repeating: "#", count: section.level + 1) + " \(Self.oneLine(heading(of: section)))")
             lines.append("")
             for block in blocks {
                 switch block {
@@ -22,7 +22,7 @@ extension PlanRenderer {
             lines.append("## Constatări")
             lines.append("")
             for finding in findings {
-                lines.append("- **\(finding.severity.romanian)** `\(finding.code)`" + (finding.path.isEmpty ? "" : " `\(finding.path)`") + " — \(finding.message)")
+                lines.append("- **\(finding.severity.romanian)** `\(finding.code)`" + (finding.path.isEmpty ? "" : " `\(finding.path)`") + " — \(Self.oneLine(finding.message))")
             }
             lines.append("")
         }
@@ -31,7 +31,7 @@ extension PlanRenderer {
 
     private func table(_ table: TableSchema) -> String {
         let rows = content.rows(table.name)
-        let title = "**\(Self.inert(title(of: table)))**\(flag(table.name))"
+        let title = "**\(Self.oneLine(title(of: table)))**\(flag(table.name))"
         guard !rows.isEmpty else { return "\(title)\n\n_(necompletat)_\n" }
         let columns = columns(of: table)
         var lines = [title, "", "| " + columns.map { cell($0.label) }.joined(separator: " | ") + " |",
@@ -54,6 +54,12 @@ extension PlanRenderer {
 
     private func cell(_ text: String) -> String {
         Self.inert(text).replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: "<br>")
+    }
+
+    /// A heading, title or message on one line, inert: a line break written in it cannot open a
+    /// section of its own.
+    static func oneLine(_ text: String) -> String {
+        inert(text.split(whereSeparator: \.isNewline).joined(separator: " "))
     }
 
     /// Text from the plan as Markdown shows it, never as markup: Markdown passes HTML through,

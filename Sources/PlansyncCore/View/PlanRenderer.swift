@@ -57,16 +57,16 @@ public struct PlanRenderer: Sendable {
     /// template, which stored numbers, shows totals computed from its rows.
     func totals(of table: TableSchema) -> [String: String] {
         guard !table.totalled.isEmpty else { return [:] }
-        if table.writtenTotals {
-            return Dictionary(uniqueKeysWithValues: table.totalled.compactMap { column in
-                content.value("\(table.name).total.\(column)")?.text.map { (column, $0) }
-            })
-        }
         let rows = content.rows(table.name)
         var cells: [String: String] = [:]
         for column in table.columns where table.totalled.contains(column.name) {
-            let sum = rows.reduce(Int64(0)) { $0 + column.kind.counted($1.values[column.name] ?? .null, unit: content.unit) }
-            cells[column.name] = column.kind.isMoney ? Lei.format(bani: sum) : Lei.group(sum)
+            let sum = rows.reduce(Int64(0)) { $0.addingSaturating(column.kind.counted($1.values[column.name] ?? .null, unit: content.unit)) }
+            let computed = column.kind.isMoney ? Lei.format(bani: sum) : Lei.group(sum)
+            guard table.writtenTotals else { cells[column.name] = computed; continue }
+            guard let written = content.value("\(table.name).total.\(column.name)")?.text else { continue }
+            // A written total the rows do not add up to says so even when findings are left out.
+            let agrees = column.kind.isMoney ? MoneyCell(written, planUnit: content.unit).bani.map { $0 == sum } : CountCell(written).number.map { $0 == sum }
+            cells[column.name] = agrees == false ? "\(written) (suma rândurilor: \(computed))" : written
         }
         return cells
     }

@@ -17,6 +17,14 @@ struct ReviewerEdgeTests {
         #expect(RegistrationReference("nr. 5 din １２.０３.２０２７").date == nil)
     }
 
+    @Test("the letter's issuer written before `plan submit` records its number is not a finding; a referat's is")
+    func issuerBeforeAct() throws {
+        var draft = try Draft()
+        try draft.set(["decisions.submission.issuer": "Primăria comunei Negomir", "decisions.approvalReport.issuer": "Primarul comunei Negomir"])
+        #expect(!draft.has("reference-dated", at: "decisions.submission.reference"))
+        #expect(draft.has("reference-dated", at: "decisions.approvalReport.reference"))
+    }
+
     @Test("references as registries write them: dotted numbers, slashes, the month's name")
     func references() {
         #expect(RegistrationReference("nr. 1.234/12.03.2025").number == "1.234")

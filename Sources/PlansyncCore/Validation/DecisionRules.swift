@@ -50,8 +50,9 @@ enum DecisionRules {
         references.compactMap { path, ro, en in
             guard content.has(path) else { return nil }
             guard let reference = content.reference(path) else {
-                // Who issued a document is written, but not the document's number and date.
-                guard path.hasSuffix(".reference") else { return nil }
+                // Who issued one of the UAT's documents is written, but not its number and date.
+                // (The letter, registration, aviz and HCL get theirs from their acts, later.)
+                guard uatDocumentFields.contains(where: { $0.path == path }) || path == "decisions.hclDraft.reference" else { return nil }
                 let base = path.dropLast(".reference".count)
                 // Once the HCL is adopted, its draft's number no longer matters.
                 if base == "decisions.hclDraft", content.reference("decisions.hcl.reference")?.kind == .reference { return nil }

@@ -26,8 +26,10 @@ public enum CellKind: String, Codable, Sendable, CaseIterable {
         if ["-", "–", "—"].contains(trimmed) { return .dash }
         // A dash written into the template's dotted blank ("-.....") is the clerk's "none".
         if let first = trimmed.first, "-–—".contains(first), trimmed.dropFirst().allSatisfy({ "._…".contains($0) }) { return .dash }
-        let folded = Self.folded(trimmed)
-        if ["nu este cazul", "nu e cazul", "nu se aplica"].contains(where: folded.contains) { return .notApplicable }
+        // Folding is dear on long prose: only text that may say it is folded.
+        let lower = trimmed.lowercased()
+        if lower.contains("cazul") || lower.contains("aplic"),
+           ["nu este cazul", "nu e cazul", "nu se aplica"].contains(where: Self.folded(trimmed).contains) { return .notApplicable }
         if trimmed.allSatisfy({ "_*.…-–/ ".contains($0) }) { return .placeholder }
         return nil
     }

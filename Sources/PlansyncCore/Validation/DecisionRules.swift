@@ -235,7 +235,9 @@ enum DecisionRules {
     ) { content, _, rule in
         // The strategies' approvals have their own rule.
         let covered: Set<String> = ["context.localStrategy.approval", "context.countyStrategy.approval"]
-        let fields = content.schema.fields.filter { !covered.contains($0.path) }.compactMap { field -> Finding? in
+        // Only references, counts and amounts have blanks of their own (prose is not read here).
+        let blankable: Set<ValueKind> = [.reference, .count, .money]
+        let fields = content.schema.fields.filter { blankable.contains($0.kind) && !covered.contains($0.path) }.compactMap { field -> Finding? in
             guard let raw = content.text(field.path), isBlank(raw, kind: field.kind) else { return nil }
             return rule.finding(field.path, "„\(field.label)” are un spațiu necompletat: „\(raw)”.",
                                 "\"\(field.label)\" has a blank left to fill in: \"\(raw)\".")
@@ -244,7 +246,7 @@ enum DecisionRules {
             // A row that says "nu este cazul" (a Chapter III item, a source of funding) has no
             // blank to fill: what is left empty is what the template's item left empty.
             content.rows(table.name).filter { !content.notApplicable($0) }.flatMap { row in
-                table.columns.compactMap { column -> Finding? in
+                table.columns.filter { blankable.contains($0.kind) }.compactMap { column -> Finding? in
                     guard let raw = row.text(column.name), isBlank(raw, kind: column.kind) else { return nil }
                     return rule.finding(row.path(column.name), "Celula „\(column.label)” are un spațiu necompletat: „\(raw)”.",
                                         "The cell \"\(column.label)\" has a blank left to fill in: \"\(raw)\".")

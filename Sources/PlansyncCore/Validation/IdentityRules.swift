@@ -58,10 +58,10 @@ enum IdentityRules {
     /// The acts a plan rests on, each with how its citation is recognised: the act's number, then
     /// within a few words its year, however written ("292/2011", "nr. 292 din 20 decembrie 2011",
     /// "797/08.11.2017", "nr. 1.086/2018").
-    nonisolated(unsafe) static let requiredActs: [(name: String, pattern: Regex<Substring>)] = [
-        ("Legea 292/2011 a asistenței sociale", /\b292\b[^;\n]{0,30}?\b2011\b/.wordBoundaryKind(.simple)),
-        ("HG 797/2017 (regulamentul-cadru al serviciului public de asistență socială)", /\b797\b[^;\n]{0,30}?\b20[0-9]{2}\b/.wordBoundaryKind(.simple)),
-        ("Ordinul MMJS 1086/2018 (modelul-cadru al planului)", /\b1\.?086\b[^;\n]{0,30}?\b2018\b/.wordBoundaryKind(.simple)),
+    nonisolated(unsafe) static let requiredActs: [(name: String, number: String, pattern: Regex<Substring>)] = [
+        ("Legea 292/2011 a asistenței sociale", "292", /\b292\b[^;\n]{0,30}?\b2011\b/.wordBoundaryKind(.simple)),
+        ("HG 797/2017 (regulamentul-cadru al serviciului public de asistență socială)", "797", /\b797\b[^;\n]{0,30}?\b20[0-9]{2}\b/.wordBoundaryKind(.simple)),
+        ("Ordinul MMJS 1086/2018 (modelul-cadru al planului)", "086", /\b1\.?086\b[^;\n]{0,30}?\b2018\b/.wordBoundaryKind(.simple)),
     ]
 
     static let legalBasis = PlanRule(
@@ -73,7 +73,8 @@ enum IdentityRules {
         guard content.has("introduction") else { return [] }
         // The plan's own words: not the transcriber's notes about the document.
         let cited = content.texts.filter { $0.path != "notes" }.map(\.text)
-        let missing = requiredActs.filter { act in !cited.contains { $0.contains(act.pattern) } }.map(\.name)
+        // The act's number first, plainly: the pattern runs only where it stands.
+        let missing = requiredActs.filter { act in !cited.contains { $0.contains(act.number) && $0.contains(act.pattern) } }.map(\.name)
         guard !missing.isEmpty else { return [] }
         return [rule.finding("legalBasis", "Planul nu citează: \(missing.joined(separator: "; ")).",
                              "The plan does not cite: \(missing.joined(separator: "; ")).")]
@@ -230,8 +231,9 @@ enum IdentityRules {
         return ["information", "actions"].flatMap { table in
             content.rows(table).compactMap { row -> Finding? in
                 // Cell by cell, in the template's column order: the same answer on every computer.
-                let cells = (content.schema.table(table)?.columns ?? []).compactMap { row.text($0.name) }
+                let cells = (content.schema.table(table)?.columns ?? []).compactMap { row.values[$0.name]?.text }
                 let relying = cells.filter { cell in
+                    guard cell.contains("trateg") || cell.contains("TRATEG") else { return false }
                     let folded = CellKind.folded(cell)
                     return folded.contains("strategi") && !remedyWords.contains { folded.contains($0 + "ea strategi") || folded.contains($0 + "ii strategi") }
                 }

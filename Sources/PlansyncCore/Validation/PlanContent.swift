@@ -47,11 +47,13 @@ public struct PlanContent: Sendable {
     }
 
     /// Whether the row says it does not apply: "nu este cazul" in a cell other than an amount (a
-    /// budget cell saying it speaks of that source of funding only).
+    /// budget cell saying it speaks of that source of funding only), a cell that says just that —
+    /// not prose that mentions it.
     public func notApplicable(_ row: Row) -> Bool {
         guard let table = schema.table(row.table) else { return false }
         return table.columns.contains { column in
-            column.kind != .money && column.kind != .amount && row.values[column.name]?.text.map { CellKind.nonNumeric($0) == .notApplicable } == true
+            guard column.kind != .money && column.kind != .amount, let text = row.values[column.name]?.text, text.utf8.count <= 120 else { return false }
+            return CellKind.nonNumeric(text) == .notApplicable
         }
     }
 
@@ -113,8 +115,25 @@ public struct PlanContent: Sendable {
     /// `excluded`: a cheap filter before the checks match a pattern.
     public func texts(mentioning needle: String, excluding excluded: [String] = []) -> [(path: String, text: String)] {
         texts.filter { item in
-            item.text.range(of: needle, options: .caseInsensitive) != nil && !excluded.contains { item.path.hasPrefix($0) }
+            Self.contains(needle, in: item.text) && !excluded.contains { item.path.hasPrefix($0) }
         }
+    }
+
+    /// Whether `text` holds `needle` in any case: byte by byte for an ASCII needle (the checks'
+    /// needles: "797", "anul"), through Foundation otherwise.
+    static func contains(_ needle: String, in text: String) -> Bool {
+        guard needle.utf8.allSatisfy({ $0 < 0x80 }), let first = needle.utf8.first else {
+            return text.range(of: needle, options: .caseInsensitive) != nil
+        }
+        let lower = { (byte: UInt8) in byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+        let pattern = Array(needle.utf8).map(lower)
+        let bytes = Array(text.utf8)
+        guard bytes.count >= pattern.count else { return false }
+        let head = lower(first)
+        for start in 0...(bytes.count - pattern.count) where lower(bytes[start]) == head {
+            if (1..<pattern.count).allSatisfy({ lower(bytes[start + $0]) == pattern[$0] }) { return true }
+        }
+        return false
     }
 
     /// Whether the template version of this plan has the field (rules about parts a template

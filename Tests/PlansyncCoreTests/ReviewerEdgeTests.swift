@@ -121,4 +121,85 @@ struct ReviewerEdgeTests {
         #expect(markdown.contains("## CAP. I ## Constatări &lt;b&gt;x&lt;/b&gt;"))
         #expect(!markdown.contains("<img") && markdown.components(separatedBy: "\n## Constatări").count == 2)
     }
+
+    // A second hostile review, aimed at false errors (the bar is none on real plans).
+
+    @Test("services named after the benefit they serve are services")
+    func servicesNamingBenefits() throws {
+        var draft = try Draft()
+        for name in ["Cantina de ajutor social", "Consiliere și informare privind prestațiile sociale",
+                     "Servicii de consiliere pentru beneficiarii de venit minim de incluziune"] {
+            try draft.row("services", ["code": "8899 CZ-PN-V", "name": name, "budget.local": "10.000"])
+        }
+        #expect(!draft.findings().contains { $0.code == "service-not-benefit" })
+    }
+
+    @Test("a chapter note that says there is nothing is an explicit \"nu este cazul\"")
+    func chapterNotes() throws {
+        var draft = try Draft()
+        try draft.set(["services.note": "-", "proposedServices.note": "Nu se propun servicii sociale noi în anul 2025.",
+                       "subsidies.note": "Nu există asociații sau fundații subvenționate."])
+        let chapters = draft.findings().filter { $0.code == "chapter-present" }.map(\.path)
+        #expect(!chapters.contains("services") && !chapters.contains("proposedServices") && !chapters.contains("subsidies"))
+        #expect(chapters.contains("contracting"))
+    }
+
+    @Test("HG 797 is read where the plan cites it: its annex next to it, not a registry's number 797")
+    func hg797() throws {
+        var draft = try Draft()
+        try draft.set(["introduction": "Anexa nr. 1 la hotărârea consiliului local. Temei: HG nr. 797/2017, Anexa 3."])
+        try draft.row("protocols", ["partner": "ONG", "concluded": "încheiat sub nr. 797/2024"])
+        #expect(!draft.findings().contains { $0.code.hasPrefix("hg797") })
+        try draft.set(["introduction": "Temei: H.G. 797/2019, Anexa 2."])
+        #expect(draft.has("hg797-year", at: "introduction") && draft.has("hg797-annex", at: "introduction"))
+    }
+
+    @Test("totals: a column written in words is not summed; counts may name what they count")
+    func totalsInWords() throws {
+        var draft = try Draft()
+        try draft.row("services", ["code": "8810 ID-I", "capacity": "20 locuri", "budget.local": "15.000 lei/an"])
+        try draft.row("services", ["code": "8899 CZ-PN-V", "capacity": "40", "budget.local": "5.000"])
+        try draft.set(["services.total.capacity": "60", "services.total.budget.local": "20.000"])
+        #expect(!draft.findings().contains { $0.code == "totals-match" || $0.code == "figure-number" })
+        #expect(CountCell("45 de persoane").number == 45)
+    }
+
+    @Test("codes written with \"Cod\" or a dash after the class; a funding source named in words; a full occupancy rate")
+    func codesAndFunding() throws {
+        #expect(ServiceCode("Cod 8810 ID-I")?.description == "8810 ID-I" && ServiceCode("8899-CZ-PN-V")?.description == "8899 CZ-PN-V")
+        var draft = try Draft()
+        try draft.row("proposedServices", ["code": "8899 CZ-VD-I", "name": "Centru de consiliere", "budget.other": "PNRR"])
+        try draft.row("services", ["code": "8810 ID-I", "capacity": "20", "occupancy": "100", "budget.local": "1.000"])
+        #expect(!draft.findings().contains { $0.code == "proposed-funding" || $0.code == "occupancy-capacity" || $0.code == "service-code-format" })
+    }
+
+    @Test("the first date of a text is the one written first, in any form; HCL 45 and Nr: 45 are numbers")
+    func firstDate() {
+        #expect(RegistrationReference("Referat nr. 5 din 10 februarie 2025 (înlocuiește nr. 9/05.03.2025)").date == CalendarDate("2025-02-10"))
+        #expect(RegistrationReference("HCL 45 din 30.06.2021").kind == .reference && RegistrationReference("Nr: 45 din 30.06.2021").number == "45")
+        #expect(RegistrationReference("Raport nr. 6/10.02.25").date == CalendarDate("2025-02-10"))
+    }
+
+    @Test("warnings a reviewer would not raise: last year's figures, renewals, a deputy signing, an approved strategy being updated")
+    func quietWarnings() throws {
+        var draft = try Draft()
+        try draft.set(["introduction": "În anul 2024 au beneficiat de servicii 45 de persoane.",
+                       "context.localStrategy.title": "Strategia de dezvoltare a serviciilor sociale", "context.localStrategy.approval": "HCL nr. 45/30.06.2021",
+                       "context.localStrategy.period": "2021-2027 (în curs de actualizare)"])
+        try draft.row("protocols", ["partner": "DGASPC", "concluded": "01.02.2024", "duration": "1 an, cu prelungire automată"])
+        try draft.row("signatures", ["role": "Viceprimar cu atribuții de primar", "name": "Ion Pop"])
+        try draft.row("signatures", ["role": "Întocmit", "name": "Ana Ionescu"])
+        try draft.row("actions", ["activity": "Implementarea măsurilor din Strategia locală"])
+        try draft.row("proposedServices", ["code": "8810 CZ-V-II", "category": "persoane în vârstă", "budget.local": "1.000"])
+        let codes = Set(draft.findings().map(\.code))
+        #expect(codes.isDisjoint(with: ["year-consistent", "protocol-valid", "plan-signed", "strategy-draft", "service-category"]), "\(codes)")
+    }
+
+    @Test("an absurd amount of the first template renders without trapping")
+    func absurdAmount() throws {
+        var author = Author("d1")
+        var plan = try PlanDocument.created(by: author.operation(on: nil, .createPlan(siruta: Siruta(80980), year: 2025)))
+        plan = try plan.applying(author.operation(on: plan.id, PlanEditor(plan: plan).insertRow(into: "services", values: ["budget.local": .integer(100_000_000_000_000_000)])))
+        #expect(!PlanRenderer(plan).html.isEmpty)
+    }
 }

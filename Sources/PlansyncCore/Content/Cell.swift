@@ -51,12 +51,23 @@ public struct CountCell: Hashable, Sendable {
         self.raw = raw
         if let kind = CellKind.nonNumeric(raw) {
             (self.kind, number) = (kind, nil)
-        } else if let decimal = RomanianNumber(raw.trimmingCharacters(in: .whitespaces)), decimal.fractionDigits == 0 {
+        } else if let decimal = RomanianNumber(Self.figure(of: raw)), decimal.fractionDigits == 0 {
             number = decimal.units
             kind = decimal.units == 0 ? .zero : .value
         } else {
             (kind, number) = (.text, nil)
         }
+    }
+
+    /// Words a count may be written with: "20 locuri", "45 de persoane".
+    nonisolated(unsafe) static let countWords = /\s+(?:de\s+)?(?:locuri|persoane|pers\.?|beneficiari|paturi|copii|familii|cazuri|varstnici)\s*$/
+
+    /// The figure of a count cell: the text without the word the count is of.
+    static func figure(of raw: String) -> String {
+        let trimmed = raw.trimmingCharacters(in: .whitespaces)
+        guard let match = CellKind.folded(trimmed).firstMatch(of: countWords) else { return trimmed }
+        let kept = CellKind.folded(trimmed).distance(from: CellKind.folded(trimmed).startIndex, to: match.range.lowerBound)
+        return String(trimmed.prefix(kept))
     }
 
     /// The number, or zero for cells that hold none ("-", empty, "nu este cazul"): what a column

@@ -91,6 +91,11 @@ public enum Lei {
         return (bani < 0 ? "-" : "") + group(lei) + (rest == 0 ? "" : "," + (rest < 10 ? "0" : "") + String(rest)) + " lei"
     }
 
+    /// Whole lei in bani, saturating: an absurd amount (many digits typed) cannot trap a view.
+    public static func bani(lei: Int64) -> Int64 {
+        lei.multipliedReportingOverflow(by: 100).overflow ? (lei < 0 ? .min : .max) : lei * 100
+    }
+
     /// `15000` → `15.000`: thousands separated by dots.
     public static func group<N: BinaryInteger>(_ number: N) -> String {
         let digits = String(number.magnitude)

@@ -20,9 +20,7 @@ extension ValueKind {
     public func counted(_ value: Value, unit: MoneyUnit) -> Int64 {
         switch (self, value) {
         case (.integer, .integer(let number)): number
-        case (.amount, .integer(let lei)):
-            // Saturating, like the sums: an absurd amount must not trap a view.
-            lei.multipliedReportingOverflow(by: 100).overflow ? (lei < 0 ? .min : .max) : lei * 100
+        case (.amount, .integer(let lei)): Lei.bani(lei: lei)
         case (.count, .text(let raw)): CountCell(raw).countedValue
         case (.money, .text(let raw)): MoneyCell(raw, planUnit: unit).countedBani
         default: 0

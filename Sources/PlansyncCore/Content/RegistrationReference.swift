@@ -53,26 +53,40 @@ public struct RegistrationReference: Hashable, Sendable {
     nonisolated(unsafe) private static let slashed = /((?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:\s*\/\s*[0-9]+)*)\s*\/\s*([0-9]{2}\.[0-9]{2}\.[0-9]{4}|[0-9]{4})\b/
     /// `nr. 83 din data de 14.12.2017`, `nr. 294 din 21.12.2022`, `nr.30.297 din 15.03.2021`
     /// (thousands grouped with dots, as registries number them).
-    nonisolated(unsafe) private static let numbered = /nr\.?\s*([0-9]+(?:\.[0-9]{3})*)\b/
+    nonisolated(unsafe) private static let numbered = /(?:nr|numar|numarul|hcl|hcj|hotararea|hotararii|dispozitia|decizia)\.?\s*:?\s*(?:nr\.?\s*)?([0-9]+(?:\.[0-9]{3})*)\b/
     /// `nr. din`, `Nr.` at the end: a number left out.
     nonisolated(unsafe) private static let emptyNumber = /\bnr\.?\s*(din\b|$)/
     nonisolated(unsafe) private static let datePattern = /([0-9]{1,2})[.\/]([0-9]{1,2})[.\/]([0-9]{4})/
+    /// `10.02.25`: a two-digit year, this century's.
+    nonisolated(unsafe) private static let shortDate = /\b([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{2})(?![0-9])/
 
     nonisolated(unsafe) private static let wordDate = /([0-9]{1,2})\s+(ianuarie|februarie|martie|aprilie|mai|iunie|iulie|august|septembrie|octombrie|noiembrie|decembrie)\s+([0-9]{4})/
     private static let months = ["ianuarie", "februarie", "martie", "aprilie", "mai", "iunie", "iulie", "august", "septembrie", "octombrie", "noiembrie", "decembrie"]
 
-    /// The first date in a text, written `dd.mm.yyyy` or with the month's name ("19 februarie
-    /// 2020", as council decisions write them).
+    /// The first date in a text, written `dd.mm.yyyy`, `dd/mm/yyyy`, `dd.mm.yy` or with the
+    /// month's name ("19 februarie 2020", as council decisions write them): the one that comes
+    /// first, whatever its form.
     static func firstDate(in text: String) -> CalendarDate? {
+        var found: [(at: String.Index, date: CalendarDate)] = []
         // Digits are ASCII: a regex's \d also takes other scripts' digits, which `Int` does not read.
-        for match in text.matches(of: datePattern) {
-            guard let year = Int(match.output.3), let month = Int(match.output.2), let day = Int(match.output.1) else { continue }
-            if let date = CalendarDate(String(format: "%04d-%02d-%02d", year, month, day)) { return date }
+        if let match = text.matches(of: datePattern).first(where: { date($0.output.3, $0.output.2, $0.output.1) != nil }) {
+            found.append((match.range.lowerBound, date(match.output.3, match.output.2, match.output.1)!))
         }
-        for match in CellKind.folded(text).matches(of: wordDate) {
-            guard let month = months.firstIndex(of: String(match.output.2)), let year = Int(match.output.3), let day = Int(match.output.1) else { continue }
-            if let date = CalendarDate(String(format: "%04d-%02d-%02d", year, month + 1, day)) { return date }
+        if let match = text.matches(of: shortDate).first(where: { date("20" + $0.output.3, $0.output.2, $0.output.1) != nil }) {
+            found.append((match.range.lowerBound, date("20" + match.output.3, match.output.2, match.output.1)!))
         }
-        return nil
+        // Folding keeps the text's length in characters, so positions compare through offsets.
+        let folded = CellKind.folded(text)
+        if let match = folded.matches(of: wordDate).first(where: { months.contains(String($0.output.2)) }),
+           let month = months.firstIndex(of: String(match.output.2)), let day = date(match.output.3, Substring(String(month + 1)), match.output.1) {
+            let offset = folded.distance(from: folded.startIndex, to: match.range.lowerBound)
+            found.append((text.index(text.startIndex, offsetBy: offset, limitedBy: text.endIndex) ?? text.endIndex, day))
+        }
+        return found.min { $0.at < $1.at }?.date
+    }
+
+    private static func date(_ year: Substring, _ month: Substring, _ day: Substring) -> CalendarDate? {
+        guard let year = Int(year), let month = Int(month), let day = Int(day) else { return nil }
+        return CalendarDate(String(format: "%04d-%02d-%02d", year, month, day))
     }
 }

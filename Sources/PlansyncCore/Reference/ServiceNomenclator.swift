@@ -23,6 +23,10 @@ public struct ServiceCode: Hashable, Sendable, CustomStringConvertible {
         var text = written.trimmingCharacters(in: .whitespaces)
         for dash in ["–", "—", "‑"] { text = text.replacingOccurrences(of: dash, with: "-") }
         text = text.replacingOccurrences(of: #"\s*-\s*"#, with: "-", options: .regularExpression)
+        // "Cod 8810 ID-I", "cod serviciu: 8810 ID-I": the word before the code.
+        text = text.replacingOccurrences(of: #"^(?i:cod)[^0-9]*"#, with: "", options: .regularExpression)
+        // "8899-CZ-PN-V": a dash in place of the space after the CAEN class.
+        text = text.replacingOccurrences(of: #"^(\d{4})-([A-Z]{2,3})"#, with: "$1 $2", options: .regularExpression)
         // "8810 ID IV": a space in place of a dash after the type.
         text = text.replacingOccurrences(of: #"^(\d{4})\s+([A-Z]{2,3})\s+"#, with: "$1 $2-", options: .regularExpression)
         guard let match = text.firstMatch(of: Self.pattern), Self.socialWorkClasses.contains(String(match.output.1)) else { return nil }

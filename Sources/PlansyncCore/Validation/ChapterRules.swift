@@ -37,6 +37,14 @@ enum ChapterRules {
                              "The target groups are only listed: the plan gives no number of beneficiaries anywhere (per group, in service capacity or in targets).")]
     }
 
+    /// Whether a chapter's note says the chapter has nothing: "nu este cazul", "-", "Nu se
+    /// propun servicii sociale noi", "Nu există asociații subvenționate".
+    static func saysNone(_ note: String) -> Bool {
+        if [.notApplicable, .dash].contains(CellKind.nonNumeric(note)) { return true }
+        let folded = " " + CellKind.folded(note).trimmingCharacters(in: .whitespacesAndNewlines)
+        return [" nu ", " nici", " niciun", " fara "].contains(where: folded.contains)
+    }
+
     static let chapterPresent = PlanRule(
         "chapter-present", .error,
         "Fiecare capitol al modelului are conținut sau mențiunea explicită „nu este cazul”.",
@@ -46,7 +54,8 @@ enum ChapterRules {
         chapters.compactMap { chapter in
             guard content.has(chapter.note) else { return nil }
             let hasRows = !content.rows(chapter.table).isEmpty
-            let notApplicable = content.text(chapter.note).map { CellKind.nonNumeric($0) == .notApplicable } ?? false
+            // "nu este cazul", a dash, or a sentence that says there is none ("Nu se propun servicii noi").
+            let notApplicable = content.text(chapter.note).map(saysNone) ?? false
             // I D may state its programme in its own fields (eligible services, estimated budget).
             let statedOtherwise = chapter.table == "subsidies" && content.value("subsidies.budget") != nil
             guard !hasRows && !notApplicable && !statedOtherwise else { return nil }
@@ -66,6 +75,12 @@ enum ChapterRules {
             return table.columns.filter { table.totalled.contains($0.name) }.compactMap { column -> Finding? in
                 let path = "\(table.name).total.\(column.name)"
                 guard let raw = content.value(path)?.text else { return nil }
+                // A row that writes this column in words ("15.000 lei/an") cannot be summed: the
+                // written total is not checked against a sum that would leave it out.
+                let unreadable = rows.contains { row in
+                    column.kind == .money ? content.money(row, column.name)?.kind == .text : content.count(row, column.name)?.kind == .text
+                }
+                guard !unreadable else { return nil }
                 if column.kind == .money {
                     let written = MoneyCell(raw, planUnit: content.unit)
                     guard let stated = written.bani else { return nil }

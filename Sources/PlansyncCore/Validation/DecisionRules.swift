@@ -214,10 +214,9 @@ enum DecisionRules {
         guard content.has("approvedBy.mayor") else { return [] }
         // Who signs, as written: the two fields every version has, and the signatures table (v3).
         let roles = content.rows("signatures").compactMap { $0.text("role").map(CellKind.folded) }
-        let mayor = content.text("approvedBy.mayor") != nil || roles.contains { $0.firstMatch(of: mayorRole) != nil }
-        let preparer = content.text("preparedBy") != nil || roles.contains { role in
-            role.firstMatch(of: mayorRole) == nil && !councilRoles.contains(where: role.hasPrefix)
-        }
+        let isMayor = { (role: String) in role.firstMatch(of: mayorRole) != nil || role.hasPrefix("viceprimar") || role.contains("atributii de primar") || role.contains("atributiile de primar") }
+        let mayor = content.text("approvedBy.mayor") != nil || roles.contains(where: isMayor)
+        let preparer = content.text("preparedBy") != nil || roles.contains { role in !isMayor(role) && !councilRoles.contains(where: role.hasPrefix) }
         var missing: [(ro: String, en: String)] = []
         if !mayor { missing.append(("primarul", "the mayor")) }
         if !preparer { missing.append(("cine l-a întocmit (compartimentul de asistență socială)", "whoever prepared it (the social assistance compartment)")) }

@@ -81,8 +81,21 @@ enum IdentityRules {
     }
 
     /// "HG 797/2017", "Hotărârea Guvernului nr.797/2019", "H.G. 797/2017".
-    nonisolated(unsafe) static let hg797 = /\b797\s*\/\s*(\d{4})\b/
-    nonisolated(unsafe) static let annex = /anexa\s*(?:nr\.?\s*)?(\d)\b/
+    /// A citation of the Government's decision 797 (on folded text): "HG nr. 797/2017", "H.G.
+    /// 797/2019", "Hotărârea Guvernului nr.797/2017" — not any "nr. 797/2024" of a registry.
+    nonisolated(unsafe) static let hg797 = /(?:\bh\.?\s*g\.?|guvernului(?:\s+romaniei)?)\s*(?:nr\.?\s*)?797\s*\/\s*([0-9]{4})\b/
+    nonisolated(unsafe) static let annex = /anexa\s*(?:nr\.?\s*)?([0-9])\b/
+
+    /// The HG 797 citations of a text, each with the annexes named within a few words of it.
+    static func citations797(_ text: String) -> [(year: Substring, annexes: [String])] {
+        let folded = CellKind.folded(text)
+        return folded.matches(of: hg797).map { match in
+            // "Anexa nr. 3 la HG 797/2017" or "HG 797/2017, Anexa 3": a few words either side.
+            let from = folded.index(match.range.lowerBound, offsetBy: -25, limitedBy: folded.startIndex) ?? folded.startIndex
+            let to = folded.index(match.range.upperBound, offsetBy: 80, limitedBy: folded.endIndex) ?? folded.endIndex
+            return (match.output.1, folded[from..<to].matches(of: annex).map { String($0.output.1) })
+        }
+    }
 
     static let hg797Year = PlanRule(
         "hg797-year", .error,
@@ -91,9 +104,9 @@ enum IdentityRules {
         source: Law.hg797
     ) { content, _, rule in
         content.texts(mentioning: "797").compactMap { path, text in
-            guard let match = text.firstMatch(of: hg797), match.output.1 != "2017" else { return nil }
-            return rule.finding(path, "Se citează HG 797/\(match.output.1); regulamentele-cadru ale serviciilor publice de asistență socială sunt aprobate prin HG 797/2017.",
-                                "HG 797/\(match.output.1) is cited; the framework regulations of public social assistance services are HG 797/2017.")
+            guard let year = citations797(text).map(\.year).first(where: { $0 != "2017" }) else { return nil }
+            return rule.finding(path, "Se citează HG 797/\(year); regulamentele-cadru ale serviciilor publice de asistență socială sunt aprobate prin HG 797/2017.",
+                                "HG 797/\(year) is cited; the framework regulations of public social assistance services are HG 797/2017.")
         }
     }
 
@@ -107,9 +120,7 @@ enum IdentityRules {
         let expected = uat.kind == .comuna ? "3" : "2"
         let kind = uat.kind == .comuna ? "comună" : uat.kind == .oras ? "oraș" : "municipiu"
         return content.texts(mentioning: "797").compactMap { path, text in
-            guard text.contains(hg797) else { return nil }
-            let cited = CellKind.folded(text).matches(of: annex).map { String($0.output.1) }
-            guard let wrong = cited.first(where: { $0 != expected }) else { return nil }
+            guard let wrong = citations797(text).flatMap(\.annexes).first(where: { $0 != expected }) else { return nil }
             return rule.finding(path, "Se citează Anexa \(wrong) a HG 797/2017, dar \(uat.name) este \(kind): se aplică Anexa \(expected).",
                                 "Annex \(wrong) of HG 797/2017 is cited, but \(uat.name) is a \(uat.kind == .comuna ? "commune" : "town or municipality"): Annex \(expected) applies.")
         }
@@ -128,7 +139,12 @@ enum IdentityRules {
     ) { content, _, rule in
         let year = content.plan.year
         return content.texts(mentioning: "anul", excluding: otherYears).compactMap { path, text in
-            guard let match = text.matches(of: yearMention).first(where: { Int($0.output.1) != year }) else { return nil }
+            // "în anul 2024 au beneficiat…": figures of an earlier year, not the plan's year.
+            guard let match = text.matches(of: yearMention).first(where: { mention in
+                guard let said = Int(mention.output.1), said != year else { return false }
+                let before = CellKind.folded(String(text[..<mention.range.lowerBound].suffix(12)))
+                return !(said < year && (before.hasSuffix("in ") || before.hasSuffix("cursul ")))
+            }) else { return nil }
             return rule.finding(path, "Planul este pentru anul \(year), dar textul spune „anul \(match.output.1)”.",
                                 "The plan is for \(year), but the text says \"anul \(match.output.1)\" (year \(match.output.1)).")
         }
@@ -227,7 +243,8 @@ enum IdentityRules {
     ) { content, _, rule in
         // The local strategy says it is a draft; one whose approval is merely not written is
         // `strategy-approval`'s finding.
-        let localDraft = ["context.localStrategy.title", "context.localStrategy.approval", "context.localStrategy.period"].compactMap(content.text).contains(where: isDraft)
+        let localDraft = content.reference("context.localStrategy.approval")?.kind != .reference
+            && ["context.localStrategy.title", "context.localStrategy.approval", "context.localStrategy.period"].compactMap(content.text).contains(where: isDraft)
         return ["information", "actions"].flatMap { table in
             content.rows(table).compactMap { row -> Finding? in
                 // Cell by cell, in the template's column order: the same answer on every computer.
@@ -250,7 +267,9 @@ enum IdentityRules {
     /// ani", "12 luni", "un an"); `nil` when not stated or undetermined ("nedeterminată").
     static func months(_ duration: String) -> Int? {
         let folded = CellKind.folded(duration)
-        guard !folded.contains("nedeterminat"), let match = folded.firstMatch(of: durationPattern) else { return nil }
+        // Undetermined, or renewed by itself: no end to compute.
+        guard !["nedeterminat", "prelungire", "prelungeste", "reinnoire", "reinnoieste", "tacit"].contains(where: folded.contains),
+              let match = folded.firstMatch(of: durationPattern) else { return nil }
         let words = ["un": 1, "o": 1, "doi": 2, "doua": 2, "trei": 3, "patru": 4, "cinci": 5]
         // A term beyond a century is no term a protocol states: read as none (and no overflow).
         guard let count = Int(match.output.1) ?? words[String(match.output.1)], count <= 1200 else { return nil }

@@ -73,7 +73,8 @@ enum ServiceRules {
 
     /// Words that name each beneficiary category of the nomenclator, without diacritics.
     static let categoryWords: [String: [String]] = [
-        "C": ["copi", "minor"], "F": ["famili", "parint"], "D": ["dizabilit", "handicap"], "V": ["varstnic", "batran"],
+        "C": ["copi", "minor", "elev", "prescolar", "scolar", "adolescent"], "F": ["famili", "parint", "mame"], "D": ["dizabilit", "handicap", "deficien"],
+        "V": ["varst", "batran", "pensionar", "senior"],
         "VD": ["violent", "agresor"], "PFA": ["adapost", "strazii"], "T": ["trafic"], "A": ["dependent", "adictii", "droguri", "alcool"],
     ]
 
@@ -113,11 +114,19 @@ enum ServiceRules {
                                "tichet", "voucher", "venit minim", "venitul minim", "stimulent", "prestati", "sprijin financiar",
                                "bursa", "burse", "trusou", "lapte praf", "beneficii de asistenta", "beneficiu de asistenta"]
 
-    /// The benefit word a row's name uses, if it lists a benefit. Words are matched where a word
-    /// starts ("bursa" is not in "nerambursabile").
+    /// Words that make a name a service even where it names a benefit: "Cantina de ajutor
+    /// social", "Consiliere privind prestațiile sociale", "Servicii … pentru beneficiarii de venit
+    /// minim".
+    static let serviceWords = ["cantin", "consilier", "informare", "centru", "centrul", "centre", "ingrijir", "asistenta comunitara",
+                               "asistent personal", "asistenti personali", "locuinte protejate", "locuinta protejata", "adapost", "club", "masa pe roti", "echipa mobila",
+                               "servicii", "serviciul", "serviciu "]
+
+    /// The benefit word a row's name uses, if it lists a benefit (and no service). Words are
+    /// matched where a word starts ("bursa" is not in "nerambursabile").
     static func benefit(in row: PlanContent.Row) -> String? {
         guard let name = row.text("name") else { return nil }
         let words = " " + String(CellKind.folded(name).map { $0.isLetter || $0.isNumber ? $0 : " " })
+        guard !serviceWords.contains(where: { words.contains(" " + $0) }) else { return nil }
         return benefitWords.first { words.contains(" " + $0) }
     }
 
@@ -141,8 +150,9 @@ enum ServiceRules {
         source: Law.template + ", Capitolul I A (capacitate, grad de ocupare)"
     ) { content, _, rule in
         content.rows("services").compactMap { row in
+            // "100" under a "grad de ocupare (%)" heading is a rate: full, not a hundred people.
             guard let capacity = content.count(row, "capacity")?.number, let occupied = content.count(row, "occupancy")?.number,
-                  occupied > capacity else { return nil }
+                  occupied > capacity, occupied != 100 else { return nil }
             return rule.finding(row.path("occupancy"), "Gradul de ocupare (\(occupied)) depășește capacitatea (\(capacity)).",
                                 "Occupancy (\(occupied)) exceeds capacity (\(capacity)).")
         }
@@ -218,7 +228,11 @@ enum ServiceRules {
     ) { content, _, rule in
         content.rows("proposedServices").compactMap { row in
             guard !content.notApplicable(row) else { return nil }
-            let funded = budgetColumns.contains { (content.money(row, $0)?.bani ?? 0) > 0 }
+            // An amount, or a source named in words ("PNRR", "fonduri europene").
+            let funded = budgetColumns.contains { column in
+                guard let cell = content.money(row, column) else { return false }
+                return (cell.bani ?? 0) > 0 || cell.kind == .text
+            }
             let justified = row.text("justification").map { CellKind.nonNumeric($0) == nil } ?? false
             guard !funded && !justified else { return nil }
             return rule.finding(row.path("justification"), "Serviciul propus „\(row.text("name") ?? "")” nu are nici buget estimat, nici justificare.",

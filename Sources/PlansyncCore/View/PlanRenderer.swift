@@ -43,7 +43,7 @@ public struct PlanRenderer: Sendable {
     /// is formatted, and dates stored `YYYY-MM-DD` are printed the Romanian way.
     func display(_ value: Value, kind: ValueKind) -> String {
         switch (kind, value) {
-        case (.amount, .integer(let lei)): return Lei.format(bani: lei * 100)
+        case (.amount, .integer(let lei)): return Lei.format(bani: Lei.bani(lei: lei))
         case (_, .integer(let number)): return Lei.group(number)
         case (.date, .text(let iso)):
             return CalendarDate(iso)?.description ?? iso

@@ -15,7 +15,7 @@ extension PlanView {
             for (place, row) in table.rows.enumerated() {
                 let cells = table.columns.compactMap { column in
                     row.values[column].map { value in
-                        kinds?.kind(of: column) == .amount ? "\(column)=\(Lei.format(bani: (value.integer ?? 0) * 100))" : "\(column)=\(value)"
+                        kinds?.kind(of: column) == .amount ? "\(column)=\(Lei.format(bani: Lei.bani(lei: value.integer ?? 0)))" : "\(column)=\(value)"
                     }
                 }
                 let total = row.total.map { "  total=\(Lei.format(bani: $0))" } ?? ""

@@ -14,12 +14,20 @@ import PlansyncServerKit
 @main
 struct Bench {
     static func main() async throws {
-        let arguments = CommandLine.arguments.dropFirst()
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        // `--json FILE`: the figures as numbers too, for `scripts/bench-compare`.
+        var jsonFile: URL?
+        if let flag = arguments.firstIndex(of: "--json"), flag + 1 < arguments.count {
+            jsonFile = URL(fileURLWithPath: arguments[flag + 1])
+            arguments.removeSubrange(flag...(flag + 1))
+        }
         let root = URL(fileURLWithPath: arguments.first { $0 != "phases" && $0 != "audit" } ?? FileManager.default.temporaryDirectory.path)
             .appendingPathComponent("plansync-bench-\(ProcessInfo.processInfo.processIdentifier)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }
-        print("plansync-bench — data in \(root.path) (on disk, synchronous=FULL)\n")
+        let filesystem = Filesystem(of: root)
+        print("plansync-bench — data in \(root.path), filesystem \(filesystem.type)\(filesystem.isTmpfs ? " (tmpfs: fsync is free there, durable figures do not count)" : ""), synchronous=FULL\n")
+        var figures = Figures()
         if arguments.contains("phases") {
             try await Phases.run(root: root)
             return
@@ -50,11 +58,14 @@ struct Bench {
         let push = try await writer.sync(batch: 1_000)
         let pushRate = Double(push.pushed) / (Double(push.milliseconds) / 1000)
         report("push 10,000 ops (batches of 1,000)", "\(push.milliseconds) ms", String(format: "%.0f ops/s", pushRate), target: "≥ 100,000 ops/s")
+        figures.record("push_ops_per_s", pushRate, "ops/s", better: .higher)
 
         // Memory of both sides during a 10,000-operation sync: the reader pulls them all.
         let pull = try await reader.sync(page: 1_000)
         let pullRate = Double(pull.pulled) / (Double(pull.milliseconds) / 1000)
         report("pull 10,000 ops (pages of 1,000)", "\(pull.milliseconds) ms", String(format: "%.0f ops/s", pullRate), target: "")
+        figures.record("pull_ops_per_s", pullRate, "ops/s", better: .higher)
+        figures.record("server_peak_mb", Double(server.peakMemoryKB()) / 1024, "MB", better: .lower)
         report("server peak memory (VmHWM)", megabytes(server.peakMemoryKB()), "", target: "≤ 100 MB")
         report("client peak memory (VmHWM, bench process)", megabytes(peakMemoryOf(pid: nil)), "", target: "≤ 100 MB")
 
@@ -69,6 +80,7 @@ struct Bench {
             pullTimes.append(milliseconds(since: started))
         }
         report("sync pulling 100 new ops (median of 20)", String(format: "%.2f ms", median(pullTimes)), "", target: "≤ 10 ms")
+        figures.record("sync_pull_100_ms", median(pullTimes), "ms", better: .lower)
 
         // 3. A sync with nothing new, and a one-edit sync.
         var emptyTimes: [Double] = []
@@ -78,6 +90,7 @@ struct Bench {
             emptyTimes.append(milliseconds(since: started))
         }
         report("sync with nothing new (median of 100)", String(format: "%.2f ms", median(emptyTimes)), "", target: "≤ 2 ms")
+        figures.record("sync_empty_ms", median(emptyTimes), "ms", better: .lower)
         var proofTimes: [Double] = []
         let state = try reader.replica.auditState()
         for _ in 0..<100 {
@@ -93,6 +106,7 @@ struct Bench {
             floorTimes.append(milliseconds(since: started))
         }
         report("  floor: GET /v1/health through URLSession", String(format: "%.2f ms", median(floorTimes)), "", target: "")
+        figures.record("health_ms", median(floorTimes), "ms", better: .lower)
         var oneEditTimes: [Double] = []
         for _ in 0..<50 {
             try writer.edits(1, on: plan.id)
@@ -101,6 +115,7 @@ struct Bench {
             oneEditTimes.append(milliseconds(since: started))
         }
         report("one-edit sync, durable (median of 50)", String(format: "%.2f ms", median(oneEditTimes)), "", target: "")
+        figures.record("sync_one_edit_ms", median(oneEditTimes), "ms", better: .lower)
 
         // 4. Bytes on the wire per operation, batches of 100.
         try writer.edits(1_000, on: plan.id)
@@ -110,10 +125,12 @@ struct Bench {
         report("HTTP bodies per op (batches of 100)", String(format: "%.1f B", Double(small.bytesSent + small.bytesReceived) / 1_000),
                "sent \(small.bytesSent) B, received \(small.bytesReceived) B", target: "≤ 60 B")
         report("loopback bytes per op incl. HTTP and TCP/IP headers", String(format: "%.1f B", Double(loopback) / 1_000), "", target: "")
+        figures.record("http_bytes_per_op", Double(small.bytesSent + small.bytesReceived) / 1_000, "B", better: .lower)
 
         // 5. Raw SQLite on the same rows, for comparison.
         let rawRate = try rawSQLite(rows: 10_000, batch: 1_000, at: root.appendingPathComponent("raw.sqlite"), like: gorj)
         report("raw SQLite, same rows, 1,000-row transactions", String(format: "%.0f rows/s", rawRate), "", target: "")
+        figures.record("raw_sqlite_rows_per_s", rawRate, "rows/s", better: .higher)
 
         // 6. Plan content: import a full seed plan, check it, render it.
         let seed = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -145,6 +162,7 @@ struct Bench {
         let checkAll = milliseconds(since: started)
         report("check 3,200 full plans (every UAT's plan for a year)", String(format: "%.0f ms", checkAll),
                String(format: "%.2f ms per plan", checkAll / 3_200), target: "")
+        figures.record("check_ms_per_plan", checkAll / 3_200, "ms", better: .lower)
         var renderTimes: [Double] = []
         let findings = validator.check(negomir).findings
         for _ in 0..<50 {
@@ -199,6 +217,11 @@ struct Bench {
         // 9. The audit log: replay on a long history, verification throughput.
         print("")
         try await AuditBench.run(root: root)
+
+        if let jsonFile {
+            try figures.json(filesystem: filesystem).write(to: jsonFile)
+            print("\nfigures written to \(jsonFile.path); compare with: scripts/bench-compare Benchmarks/baseline.json \(jsonFile.path)")
+        }
     }
 
     /// The county store's log, warnings only: the figures are the output.

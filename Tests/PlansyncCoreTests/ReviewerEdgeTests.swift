@@ -47,7 +47,8 @@ struct ReviewerEdgeTests {
     func budgetNotApplicable() throws {
         var draft = try Draft()
         try draft.row("proposedServices", ["name": "Centru de zi", "budget.county": "nu este cazul", "capacity": "____"])
-        #expect(draft.has("service-code-present", at: "proposedServices[1].code"))
+        try draft.row("services", ["name": "Centru de zi", "budget.county": "nu este cazul"])
+        #expect(draft.has("service-code-present", at: "services[1].code") && !draft.has("service-code-present", at: "proposedServices[1].code"))
         #expect(draft.has("proposed-funding", at: "proposedServices[1].justification"))
         #expect(draft.has("placeholder", at: "proposedServices[1].capacity"))
     }

@@ -15,11 +15,13 @@ enum ServiceRules {
 
     static let codePresent = PlanRule(
         "service-code-present", .error,
-        "Fiecare serviciu din Capitolul I A și I B are codul din Nomenclatorul serviciilor sociale.",
-        "Every service of Chapter I A and I B has its nomenclator code.",
-        source: Law.nomenclator + "; " + Law.template + ", Capitolul I A–B (coloana „Cod serviciu social”)"
+        "Fiecare serviciu existent (Capitolul I A) are codul din Nomenclatorul serviciilor sociale.",
+        "Every existing service (Chapter I A) has its nomenclator code.",
+        source: Law.nomenclator + "; " + Law.template + ", Capitolul I A (coloana „Cod serviciu social”)"
     ) { content, _, rule in
-        ["services", "proposedServices"].flatMap { table in
+        // A service that exists is licensed under its code; one only proposed (I B) may not have
+        // its type settled yet.
+        ["services"].flatMap { table in
             content.rows(table).compactMap { row -> Finding? in
                 // A benefit has no code: `service-not-benefit` says where it belongs.
                 guard !content.notApplicable(row), benefit(in: row) == nil else { return nil }

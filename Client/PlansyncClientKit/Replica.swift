@@ -249,6 +249,19 @@ public final class Replica: Sendable {
         do { return try queue.writeWithoutTransaction(body) } catch { throw ReplicaFile.explain(error, path: path) }
     }
 
+    /// Runs `work` on a thread of its own and waits for it without holding one of Swift's
+    /// cooperative threads.
+    ///
+    /// A replica's writes wait for the disk (`fsync`), and there are only as many cooperative
+    /// threads as cores: a sync that waited on them would stall every other task of the process
+    /// — the commune's web page, the other clients of a load generator, the county server of a
+    /// test — for as long as the disk takes.
+    public func detached<T: Sendable>(_ work: @escaping @Sendable (Replica) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try work(self) }) }
+        }
+    }
+
     /// Fails, naming the file, if the replica cannot be written (checked before spending an
     /// enrollment token on it).
     public func checkWritable() throws {

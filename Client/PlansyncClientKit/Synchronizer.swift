@@ -69,22 +69,23 @@ public struct Synchronizer: Sendable {
         let started = ContinuousClock.now
         let (sentBefore, receivedBefore) = (transport.bytesSent, transport.bytesReceived)
         var report = SyncReport()
-        var settings = try replica.settings()
+        var settings = try await replica.detached { try $0.settings() }
         if !settings.accountConfirmed {
-            try replica.confirm(try await transport.me())
+            let enrollment = try await transport.me()
+            try await replica.detached { try $0.confirm(enrollment) }
         }
-        var holding = try replica.holdsAny()
-        if holding { report.released = try replica.releaseHeld() }
+        var holding = try await replica.detached { try $0.holdsAny() }
+        if holding { report.released = try await replica.detached { try $0.releaseHeld() } }
         var recovered = 0
         while try await !pushAndPull(as: settings.device, into: &report, holding: &holding, progress: progress) {
-            settings = try replica.settings()
+            settings = try await replica.detached { try $0.settings() }
             recovered += 1
             guard recovered < Self.recoveries else {
                 throw ClientError("The sync had to recover \(recovered) times in a row; stopped to let you look. Nothing was lost; run `plansync sync` again.")
             }
         }
-        if holding { report.held = try replica.heldPlans() }
-        report.moved = try replica.finishSync()
+        if holding { report.held = try await replica.detached { try $0.heldPlans() } }
+        report.moved = try await replica.detached { try $0.finishSync() }
         report.bytesSent = transport.bytesSent - sentBefore
         report.bytesReceived = transport.bytesReceived - receivedBefore
         report.milliseconds = Int((ContinuousClock.now - started) / .milliseconds(1))
@@ -96,35 +97,38 @@ public struct Synchronizer: Sendable {
     private func pushAndPull(as device: DeviceID, into report: inout SyncReport, holding: inout Bool,
                              progress: @Sendable (SyncProgress) -> Void) async throws -> Bool {
         while true {
-            let batch = try replica.pendingBatch(limit: batchSize)
+            let batch = try await replica.detached { [batchSize] in try $0.pendingBatch(limit: batchSize) }
             if batch.count == 0 { break }
             let answer: PushResponse
             do {
                 answer = try await transport.push(body: batch.body)
             } catch SyncFailure.problem(let problem) where problem.slug == "op-id-reused" {
-                try replica.markKnown(problem.known ?? [])
+                try await replica.detached { try $0.markKnown(problem.known ?? []) }
                 try await takeOwnIdentity(into: &report)
                 return false
             } catch SyncFailure.problem(let problem) where problem.slug == "clock-out-of-range" && problem.countyTime != nil {
-                let restamped = try replica.restamp(countyTime: problem.countyTime!, answeredAt: clock.nowMillis())
+                let answeredAt = clock.nowMillis()
+                let restamped = try await replica.detached { try $0.restamp(countyTime: problem.countyTime!, answeredAt: answeredAt) }
                 report.notices.append(Self.clockNotice(offset: problem.countyTime! - clock.nowMillis(), restamped: restamped))
                 return false
             }
             guard answer.outcomes.count == batch.count else {
                 throw SyncFailure.badResponse("the server answered \(answer.outcomes.count) outcomes for \(batch.count) operations")
             }
-            let rejected = try replica.acknowledge(answer)
+            let rejected = try await replica.detached { try $0.acknowledge(answer) }
             report.pushed += batch.count
             report.accepted += answer.outcomes.count - rejected.count
             report.rejected += rejected
-            progress(.pushed(done: report.pushed, remaining: try replica.pendingCount()))
+            let remaining = try await replica.detached { try $0.pendingCount() }
+            progress(.pushed(done: report.pushed, remaining: remaining))
             if batch.count < batchSize { break }
         }
         try await checkCountyLog()
-        var cursor = try replica.cursor()
+        var cursor = try await replica.detached { try $0.cursor() }
         while true {
             let page = try await transport.pull(after: cursor, limit: pageSize)
-            let result = try replica.integrate(page, receivedAt: clock.nowMillis(), device: device)
+            let receivedAt = clock.nowMillis()
+            let result = try await replica.detached { try $0.integrate(page, receivedAt: receivedAt, device: device) }
             if result.identityInUse {
                 try await takeOwnIdentity(into: &report)
                 return false
@@ -132,7 +136,10 @@ public struct Synchronizer: Sendable {
             report.pulled += result.applied
             holding = holding || !result.newlyHeld.isEmpty
             if !page.operations.isEmpty { progress(.pulled(done: report.pulled)) }
-            if result.capabilitiesChanged { try replica.store(try await transport.capabilities()) }
+            if result.capabilitiesChanged {
+                let capabilities = try await transport.capabilities()
+                try await replica.detached { try $0.store(capabilities) }
+            }
             cursor = page.next
             if !page.more { break }
         }
@@ -144,20 +151,21 @@ public struct Synchronizer: Sendable {
     /// device it acknowledged, as sent. A county that rewrote its log stops the sync here.
     private func checkCountyLog() async throws {
         while true {
-            let state = try replica.auditState()
+            let state = try await replica.detached { try $0.auditState() }
             let request = AuditProofRequest(from: state.checkpoint?.size ?? 0, after: state.provenCounter)
             let answer = try await transport.auditProof(request)
-            try replica.accept(answer, asked: request)
+            try await replica.detached { try $0.accept(answer, asked: request) }
             if !answer.more { return }
         }
     }
 
     /// Asks the county for an identity of this copy's own and moves the unacknowledged edits to it.
     private func takeOwnIdentity(into report: inout SyncReport) async throws {
-        let settings = try replica.settings()
+        let settings = try await replica.detached { try $0.settings() }
         let label = String((settings.label.isEmpty ? "computer" : settings.label).prefix(180)) + " (copie)"
-        let identity = try await transport.fork(label: label, publicKey: try replica.devicePublicKey())
-        let (reissued, renamed) = try replica.adopt(identity)
+        let publicKey = try await replica.detached { try $0.devicePublicKey() }
+        let identity = try await transport.fork(label: label, publicKey: publicKey)
+        let (reissued, renamed) = try await replica.detached { try $0.adopt(identity) }
         try await transport.use(credential: identity.credential)
         var notice = "This computer's data folder is also in use on another computer (a copy, or a restored backup). "
             + "It is now device \(identity.device) of \(identity.account.name); \(reissued) edit(s) the county had not acknowledged "

@@ -15,13 +15,27 @@ let negomir = Siruta(80980)
 let balesti = Siruta(77910)  // also in Gorj
 
 /// A fresh directory, on tmpfs when there is one (fsync there is free, so thousands of
-/// transactions stay fast while still going through SQLite's real file code).
+/// transactions stay fast while still going through SQLite's real file code), inside this test
+/// process's own folder, which goes when the process exits: a run writes about 1.5 GB of county
+/// folders, and on tmpfs that is memory.
 func temporaryDirectory(_ name: String = "plansync") throws -> URL {
-    let base = FileManager.default.fileExists(atPath: "/dev/shm") ? URL(fileURLWithPath: "/dev/shm") : FileManager.default.temporaryDirectory
-    let url = base.appendingPathComponent("\(name)-\(UUID().uuidString)")
+    let url = testScratch.appendingPathComponent("\(name)-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }
+
+/// This process's folder for test files; removed at exit (`atexit`: Swift Testing ends the
+/// process with `exit`, so the handler runs whether the tests passed or not).
+private let testScratch: URL = {
+    try? FileManager.default.removeItem(atPath: scratchPath)
+    atexit { try? FileManager.default.removeItem(atPath: scratchPath) }
+    return URL(fileURLWithPath: scratchPath)
+}()
+
+/// Inside `PLANSYNC_TEST_SCRATCH` when set (`scripts/test` chooses it), else /dev/shm when there
+/// is one.
+private let scratchPath = (ProcessInfo.processInfo.environment["PLANSYNC_TEST_SCRATCH"]
+    ?? (FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory())) + "/plansync-tests-\(getpid())"
 
 /// A clock that moves 1 ms per reading, from a chosen start: deterministic schedules, and a
 /// device can be put hours off.

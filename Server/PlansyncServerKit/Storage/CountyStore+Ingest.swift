@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import PlansyncCore
 import PlansyncProtocol
+import Synchronization
 
 /// Receiving a device's operations: the one door into the county's history.
 extension CountyStore {
@@ -33,22 +34,55 @@ extension CountyStore {
             let body = operation.canonicalJSON
             return (body: body, hash: Data(SHA256.hash(data: body)))
         }
-        let now = Self.timestamp()
-        let countyNow = clock.nowMillis()
-        let outcomes = try await pool.writeWithoutTransaction { db in
-            var ingest = Ingest(store: self, session: session, db: db, now: now)
-            try db.inTransaction {
-                try ingest.run(operations, encoded: encoded, countyNow: countyNow)
-                return .commit
-            }
-            // Committed, and still on the single writer: the next push starts from these documents,
-            // and only now may readers see them.
-            self.cache.withLock { cache in cache.merge(ingest.touched) { $1 } }
-            return ingest.outcomes
-        }
+        let push = QueuedPush(operations: operations, encoded: encoded, session: session, now: Self.timestamp(), countyNow: clock.nowMillis())
+        pushes.enqueue(push)
+        try await pool.writeWithoutTransaction { db in self.commitQueuedPushes(db) }
+        let outcomes = try push.decision()
         let accepted = outcomes.count { $0.seq != nil }
         logger.debug("push", metadata: ["device.id": "\(device)", "push.operations": "\(operations.count)", "push.accepted": "\(accepted)"])
         return PushResponse(outcomes: outcomes)
+    }
+
+    /// Group commit: the pushes waiting for the county's single writer go through it together,
+    /// in the order they came, in one transaction — one `fsync` for all of them.
+    ///
+    /// Each push still stands alone: it runs in a savepoint of its own, so a push refused whole
+    /// (403, 409, 422) is undone without touching the others, and each later push sees the
+    /// documents as the earlier ones left them. None is answered before the commit: if the commit
+    /// fails, every push of the group fails and nothing of it was acknowledged. Every push queues
+    /// its own turn on the writer after queuing itself, so a turn always finds its push done or
+    /// takes it; turns that find the queue empty return at once.
+    private func commitQueuedPushes(_ db: Database) {
+        let group = pushes.takeGroup()
+        guard !group.isEmpty else { return }
+        var documents: [PlanID: PlanDocument] = [:]
+        var decisions: [Result<[PushOutcome], any Error>] = []
+        do {
+            try db.inTransaction {
+                for push in group {
+                    var ingest = Ingest(store: self, session: push.session, db: db, now: push.now, documents: documents)
+                    do {
+                        try db.inSavepoint {
+                            try ingest.run(push.operations, encoded: push.encoded, countyNow: push.countyNow)
+                            return .commit
+                        }
+                        documents = ingest.touched
+                        decisions.append(.success(ingest.outcomes))
+                    } catch {
+                        decisions.append(.failure(error))
+                    }
+                }
+                return .commit
+            }
+        } catch {
+            for push in group { push.decide(.failure(error)) }
+            return
+        }
+        pushes.committed(group)
+        // Committed, and still on the single writer: the next group starts from these documents,
+        // and only now may readers see them.
+        cache.withLock { cache in cache.merge(documents) { $1 } }
+        for (push, decision) in zip(group, decisions) { push.decide(decision) }
     }
 
     /// The SHA-256 of an operation's canonical encoding, as stored with it.
@@ -62,7 +96,8 @@ private struct Ingest {
     let db: Database
     let now: String
     var outcomes: [PushOutcome] = []
-    /// Plans changed by this push, as they stand after it.
+    /// Plans read or changed by this push (and the earlier pushes of its group), as they stand
+    /// after it.
     var touched: [PlanID: PlanDocument] = [:]
     private var lastSeq: [PlanID: Int64] = [:]
     /// What each counter of this device already got, with the hash of its content.
@@ -73,11 +108,13 @@ private struct Ingest {
     /// The largest body of a set-aside operation kept as is: twice a value's limit.
     static let keptRejectedBody = 2 * OperationLimits.standard.valueBytes
 
-    init(store: CountyStore, session: Session, db: Database, now: String) {
+    /// `documents`: the plans as the earlier pushes of the same group left them.
+    init(store: CountyStore, session: Session, db: Database, now: String, documents: [PlanID: PlanDocument]) {
         self.store = store
         self.session = session
         self.db = db
         self.now = now
+        touched = documents
     }
 
     mutating func run(_ operations: [PlanOperation], encoded: [(body: Data, hash: Data)], countyNow: Int64) throws {
@@ -301,6 +338,65 @@ private struct Ingest {
             guard let seq = lastSeq[id] else { continue }
             try PlanRecord(id: id.rawValue, siruta: plan.siruta.rawValue, year: plan.year, version: plan.version, lastSeq: seq,
                            updatedAt: now, document: try WireJSON.encode(plan)).upsert(db)
+        }
+    }
+}
+
+/// A push waiting for the county's writer, and then its answer.
+final class QueuedPush: Sendable {
+    let operations: [PlanOperation]
+    let encoded: [(body: Data, hash: Data)]
+    let session: Session
+    let now: String
+    let countyNow: Int64
+    private let decided = Mutex<Result<[PushOutcome], any Error>?>(nil)
+
+    init(operations: [PlanOperation], encoded: [(body: Data, hash: Data)], session: Session, now: String, countyNow: Int64) {
+        self.operations = operations
+        self.encoded = encoded
+        self.session = session
+        self.now = now
+        self.countyNow = countyNow
+    }
+
+    func decide(_ decision: Result<[PushOutcome], any Error>) { decided.withLock { $0 = decision } }
+
+    /// The outcomes, once the push's group committed; read after the push's own writer turn.
+    func decision() throws -> [PushOutcome] {
+        guard let decision = decided.withLock({ $0 }) else {
+            preconditionFailure("a push's own turn on the writer always comes after its group's")
+        }
+        return try decision.get()
+    }
+}
+
+/// The pushes waiting for the county's writer, oldest first.
+final class PushQueue: Sendable {
+    private let waiting = Mutex<[QueuedPush]>([])
+    private let totals = Mutex<(groups: Int, pushes: Int)>((0, 0))
+    /// A group's size in operations, past its first push: one transaction stays short enough
+    /// that no push waits long behind it.
+    static let groupOperations = 10_000
+
+    func enqueue(_ push: QueuedPush) { waiting.withLock { $0.append(push) } }
+
+    /// Groups committed so far and the pushes in them: their ratio is how many pushes share an
+    /// `fsync`.
+    var committedTotals: (groups: Int, pushes: Int) { totals.withLock { $0 } }
+
+    func committed(_ group: [QueuedPush]) { totals.withLock { $0 = ($0.groups + 1, $0.pushes + group.count) } }
+
+    /// The oldest pushes, up to ``groupOperations`` (always at least one when any waits).
+    func takeGroup() -> [QueuedPush] {
+        waiting.withLock { waiting in
+            var count = 0
+            var taken = 0
+            while taken < waiting.count, taken == 0 || count + waiting[taken].operations.count <= Self.groupOperations {
+                count += waiting[taken].operations.count
+                taken += 1
+            }
+            defer { waiting.removeFirst(taken) }
+            return Array(waiting.prefix(taken))
         }
     }
 }

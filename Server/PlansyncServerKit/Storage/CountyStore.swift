@@ -25,7 +25,8 @@ public struct Session: Sendable, Equatable {
 ///
 /// The history is the source of truth; the `plan` table is its projection, updated in the same
 /// transaction as every accepted operation, so the two never disagree. Writes are serialised by
-/// SQLite's single writer; the in-memory plan cache is updated on that same writer after commit.
+/// SQLite's single writer, and pushes waiting for it commit together (one `fsync` for many
+/// devices); the in-memory plan cache is updated on that same writer after commit.
 /// One process serves a county's file (``CountyDirectory`` takes a lock), so the cache is never
 /// stale. The work is split by concern: accounts and credentials, ingest (push), pull and
 /// history, projection (the latest plans), listing.
@@ -42,6 +43,8 @@ public final class CountyStore: Sendable {
     let cache = Mutex<[PlanID: PlanDocument]>([:])
     /// The county's audit log and its signing key.
     let log: CountyLog
+    /// Pushes waiting for the writer, committed together (``push(_:from:)``).
+    let pushes = PushQueue()
 
     /// The county reviewer's checks, run on every plan as received (``findings(of:)``).
     public let validator: PlanValidator

@@ -4,6 +4,7 @@ import GRDB
 import PlansyncCore
 import PlansyncProtocol
 @testable import PlansyncServerKit
+import Synchronization
 import Testing
 
 /// Pushes that wait for the county's writer go through it together, in one transaction and one
@@ -44,12 +45,13 @@ struct GroupCommitTests {
         let lateOperations = try PushRequest.read(try late.pendingBatch(limit: 100).body).operations
         let before = store.pushes.committedTotals
 
-        // When: they all queue while the writer is busy
-        let writerHeld = Task { try await store.pool.writeWithoutTransaction { _ in Thread.sleep(forTimeInterval: 1.5) } }
-        try await Task.sleep(for: .milliseconds(200))
+        // When: they all queue while the writer is busy (held until all twelve wait)
+        let writer = HeldWriter(store: store, until: 12)
+        try await writer.isHeld()
         let creation = Task { await Self.attempt { try await store.push([splitOperations[0]], from: splitSession) } }
-        try await Task.sleep(for: .milliseconds(300))
+        try await waitUntil { store.pushes.waitingCount == 1 }
         let edit = Task { await Self.attempt { try await store.push([splitOperations[1]], from: splitSession) } }
+        try await waitUntil { store.pushes.waitingCount == 2 }
         let answers = await withTaskGroup(of: (Int, Result<PushResponse, any Error>).self) { group in
             for (index, device) in honest.enumerated() {
                 group.addTask { (index, await Self.attempt { try await store.push(device.operations, from: device.session) }) }
@@ -60,14 +62,14 @@ struct GroupCommitTests {
             for await (index, answer) in group { answers[index] = answer }
             return answers
         }
-        try await writerHeld.value
+        try await writer.released()
         let creationAnswer = try await creation.value.get()
         let editAnswer = try await edit.value.get()
 
-        // Then: fewer commits than pushes (twelve pushes queued behind one busy writer)
+        // Then: one commit for the twelve pushes
         let after = store.pushes.committedTotals
         #expect(after.pushes - before.pushes == 12)
-        #expect(after.groups - before.groups < 12, "\(after.groups - before.groups) commits for 12 pushes")
+        #expect(after.groups - before.groups == 1, "\(after.groups - before.groups) commits for 12 pushes")
         // And: each honest push accepted whole, with sequence numbers the county gave no one else
         var seqs: [Int64] = []
         for index in honest.indices {
@@ -106,4 +108,63 @@ struct GroupCommitTests {
             }
         }
     }
+
+    @Test("requests that hang up while their pushes wait do not cancel the writer's work: every push is decided and stored, and the server goes on")
+    func hangUpsDoNotCancelTheGroup() async throws {
+        // Given: three clerks with a new plan each
+        let county = try await TestCounty()
+        let store = county.store
+        var devices: [(replica: Replica, session: Session, operations: [PlanOperation])] = []
+        for index in 0..<3 {
+            let (replica, session) = try await county.enrolledReplica(author: "clerk \(index)")
+            _ = try replica.createPlan(year: 2030 + index)
+            devices.append((replica, session, try PushRequest.read(try replica.pendingBatch(limit: 10).body).operations))
+        }
+        // When: their pushes queue behind a busy writer and every request is cancelled (the
+        // clients hung up) before the writer is free
+        let writer = HeldWriter(store: store, until: 3)
+        try await writer.isHeld()
+        let requests = devices.map { device in Task { try await store.push(device.operations, from: device.session) } }
+        try await waitUntil { store.pushes.waitingCount == 3 }
+        for request in requests { request.cancel() }
+        try await writer.released()
+        // Then: each push was still decided, accepted and stored — a retry will get the same answer
+        for (request, device) in zip(requests, devices) {
+            let outcomes = try await request.value.outcomes
+            #expect(outcomes.count == 1 && outcomes[0].seq != nil, "\(outcomes)")
+            let retried = try await store.push(device.operations, from: device.session).outcomes
+            #expect(retried == outcomes)
+        }
+        #expect(store.pushes.waitingCount == 0)
+    }
+}
+
+/// Holds the county's writer busy until `count` pushes wait for it, so that a test knows which
+/// pushes share a group.
+final class HeldWriter: Sendable {
+    private let started = Mutex(false)
+    private let holding = Mutex<Task<Void, any Error>?>(nil)
+
+    init(store: CountyStore, until count: Int) {
+        let task = Task { [self] in
+            try await store.pool.writeWithoutTransaction { _ in
+                self.started.withLock { $0 = true }
+                let deadline = Date().addingTimeInterval(60)
+                while store.pushes.waitingCount < count, Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+            }
+        }
+        holding.withLock { $0 = task }
+    }
+
+    func isHeld() async throws { try await waitUntil { started.withLock { $0 } } }
+    func released() async throws { try await holding.withLock { $0 }!.value }
+}
+
+/// Waits (up to a minute) for `condition`, polling.
+func waitUntil(_ condition: () -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    for _ in 0..<6_000 {
+        if condition() { return }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+    Issue.record("waited a minute in vain", sourceLocation: sourceLocation)
 }

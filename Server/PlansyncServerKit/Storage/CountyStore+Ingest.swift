@@ -36,7 +36,21 @@ extension CountyStore {
         }
         let push = QueuedPush(operations: operations, encoded: encoded, session: session, now: Self.timestamp(), countyNow: clock.nowMillis())
         pushes.enqueue(push)
-        try await pool.writeWithoutTransaction { db in self.commitQueuedPushes(db) }
+        // The turn is a task of its own: a client that hangs up must not cancel it, which would
+        // leave its push queued with no turn, or interrupt a group holding other devices' pushes.
+        let pool = pool
+        do {
+            try await Task {
+                try await pool.writeWithoutTransaction { db in
+                    // Turns may run in another order than their pushes queued: go on until this
+                    // one's push is decided.
+                    repeat { self.commitQueuedPushes(db) } while !push.isDecided
+                }
+            }.value
+        } catch {
+            pushes.remove(push)
+            throw error
+        }
         let outcomes = try push.decision()
         let accepted = outcomes.count { $0.seq != nil }
         logger.debug("push", metadata: ["device.id": "\(device)", "push.operations": "\(operations.count)", "push.accepted": "\(accepted)"])
@@ -50,8 +64,8 @@ extension CountyStore {
     /// (403, 409, 422) is undone without touching the others, and each later push sees the
     /// documents as the earlier ones left them. None is answered before the commit: if the commit
     /// fails, every push of the group fails and nothing of it was acknowledged. Every push queues
-    /// its own turn on the writer after queuing itself, so a turn always finds its push done or
-    /// takes it; turns that find the queue empty return at once.
+    /// itself, then takes a turn on the writer that commits groups until its own is decided;
+    /// turns that find it decided return at once.
     private func commitQueuedPushes(_ db: Database) {
         let group = pushes.takeGroup()
         guard !group.isEmpty else { return }
@@ -361,10 +375,12 @@ final class QueuedPush: Sendable {
 
     func decide(_ decision: Result<[PushOutcome], any Error>) { decided.withLock { $0 = decision } }
 
-    /// The outcomes, once the push's group committed; read after the push's own writer turn.
+    var isDecided: Bool { decided.withLock { $0 != nil } }
+
+    /// The outcomes, once the push's group committed (its own turn on the writer waits for that).
     func decision() throws -> [PushOutcome] {
         guard let decision = decided.withLock({ $0 }) else {
-            preconditionFailure("a push's own turn on the writer always comes after its group's")
+            preconditionFailure("a push's turn on the writer ends only once the push is decided")
         }
         return try decision.get()
     }
@@ -374,11 +390,17 @@ final class QueuedPush: Sendable {
 final class PushQueue: Sendable {
     private let waiting = Mutex<[QueuedPush]>([])
     private let totals = Mutex<(groups: Int, pushes: Int)>((0, 0))
-    /// A group's size in operations, past its first push: one transaction stays short enough
-    /// that no push waits long behind it.
+    /// A group's size in operations (or its first push alone, when larger): one transaction
+    /// stays short enough that no push waits long behind it.
     static let groupOperations = 10_000
 
     func enqueue(_ push: QueuedPush) { waiting.withLock { $0.append(push) } }
+
+    /// Takes back a push whose turn on the writer failed before deciding it (the database is
+    /// closing): nobody waits for its answer any more.
+    func remove(_ push: QueuedPush) { waiting.withLock { $0.removeAll { $0 === push } } }
+
+    var waitingCount: Int { waiting.withLock { $0.count } }
 
     /// Groups committed so far and the pushes in them: their ratio is how many pushes share an
     /// `fsync`.

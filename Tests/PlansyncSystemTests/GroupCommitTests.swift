@@ -45,15 +45,16 @@ struct GroupCommitTests {
         let lateOperations = try PushRequest.read(try late.pendingBatch(limit: 100).body).operations
         let before = store.pushes.committedTotals
 
-        // When: they all queue while the writer is busy (held until all twelve wait)
-        let writer = HeldWriter(store: store, until: 12)
+        // When: they all queue while the writer is busy
+        let writer = HeldWriter(store: store)
         try await writer.isHeld()
         let creation = Task { await Self.attempt { try await store.push([splitOperations[0]], from: splitSession) } }
         try await waitUntil { store.pushes.waitingCount == 1 }
         let edit = Task { await Self.attempt { try await store.push([splitOperations[1]], from: splitSession) } }
         try await waitUntil { store.pushes.waitingCount == 2 }
-        let answers = await withTaskGroup(of: (Int, Result<PushResponse, any Error>).self) { group in
-            for (index, device) in honest.enumerated() {
+        let clerks = honest
+        let others = Task { await withTaskGroup(of: (Int, Result<PushResponse, any Error>).self) { group in
+            for (index, device) in clerks.enumerated() {
                 group.addTask { (index, await Self.attempt { try await store.push(device.operations, from: device.session) }) }
             }
             group.addTask { (100, await Self.attempt { try await store.push([stolen], from: thiefSession) }) }
@@ -61,8 +62,10 @@ struct GroupCommitTests {
             var answers: [Int: Result<PushResponse, any Error>] = [:]
             for await (index, answer) in group { answers[index] = answer }
             return answers
-        }
-        try await writer.released()
+        } }
+        try await waitUntil { store.pushes.waitingCount == 12 }
+        try await writer.release()
+        let answers = await others.value
         let creationAnswer = try await creation.value.get()
         let editAnswer = try await edit.value.get()
 
@@ -109,6 +112,14 @@ struct GroupCommitTests {
         }
     }
 
+    @Test("the county's writer waits for the disk at every commit (synchronous = FULL), as every acknowledged push must")
+    func writerIsDurable() async throws {
+        let county = try await TestCounty()
+        let level = try await county.store.pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
+        // 2 is FULL; GRDB's pool had left it at 1 (NORMAL), which in WAL mode syncs only at checkpoints
+        #expect(level == 2)
+    }
+
     @Test("requests that hang up while their pushes wait do not cancel the writer's work: every push is decided and stored, and the server goes on")
     func hangUpsDoNotCancelTheGroup() async throws {
         // Given: three clerks with a new plan each
@@ -122,12 +133,12 @@ struct GroupCommitTests {
         }
         // When: their pushes queue behind a busy writer and every request is cancelled (the
         // clients hung up) before the writer is free
-        let writer = HeldWriter(store: store, until: 3)
+        let writer = HeldWriter(store: store)
         try await writer.isHeld()
         let requests = devices.map { device in Task { try await store.push(device.operations, from: device.session) } }
         try await waitUntil { store.pushes.waitingCount == 3 }
         for request in requests { request.cancel() }
-        try await writer.released()
+        try await writer.release()
         // Then: each push was still decided, accepted and stored — a retry will get the same answer
         for (request, device) in zip(requests, devices) {
             let outcomes = try await request.value.outcomes
@@ -139,25 +150,30 @@ struct GroupCommitTests {
     }
 }
 
-/// Holds the county's writer busy until `count` pushes wait for it, so that a test knows which
-/// pushes share a group.
+/// Holds the county's writer busy until the test lets it go, so that a test knows which pushes
+/// share a group.
 final class HeldWriter: Sendable {
-    private let started = Mutex(false)
+    private let state = Mutex((started: false, letGo: false))
     private let holding = Mutex<Task<Void, any Error>?>(nil)
 
-    init(store: CountyStore, until count: Int) {
+    init(store: CountyStore) {
         let task = Task { [self] in
             try await store.pool.writeWithoutTransaction { _ in
-                self.started.withLock { $0 = true }
+                self.state.withLock { $0.started = true }
                 let deadline = Date().addingTimeInterval(60)
-                while store.pushes.waitingCount < count, Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+                while !self.state.withLock({ $0.letGo }), Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
             }
         }
         holding.withLock { $0 = task }
     }
 
-    func isHeld() async throws { try await waitUntil { started.withLock { $0 } } }
-    func released() async throws { try await holding.withLock { $0 }!.value }
+    func isHeld() async throws { try await waitUntil { state.withLock { $0.started } } }
+
+    /// Lets the writer go and waits until it is free.
+    func release() async throws {
+        state.withLock { $0.letGo = true }
+        try await holding.withLock { $0 }!.value
+    }
 }
 
 /// Waits (up to a minute) for `condition`, polling.

@@ -12,6 +12,10 @@ enum CountyDatabase {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
+        // GRDB turns a pool's writer to `synchronous = NORMAL` when it sets up WAL, after
+        // `prepareDatabase`: in WAL mode that syncs only at checkpoints, and a power cut would take
+        // acknowledged pushes with it. The writer is the only connection that commits.
+        try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
         try migrator.migrate(pool)
         return pool
     }

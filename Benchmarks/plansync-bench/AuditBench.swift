@@ -80,13 +80,17 @@ enum AuditBench {
     /// One device's honest edits of one plan: fields and cells, each naming the write it saw.
     struct Writer {
         let device: DeviceID
+        var siruta = Siruta(80980)
         var counter: Int64 = 0
         var lastWrite: [String: OpID] = [:]
         var rows: [RowID] = []
         let start = Int64(Date().timeIntervalSince1970 * 1000) - Int64(AuditBench.operations) - 10_000
         var plan: PlanID { PlanID(creatingOperation: OpID(device: device, counter: 1)) }
 
-        init(device: DeviceID) { self.device = device }
+        init(device: DeviceID, siruta: Siruta = Siruta(80980)) {
+            self.device = device
+            self.siruta = siruta
+        }
 
         mutating func next(_ count: Int) -> [PlanOperation] {
             (0..<count).map { _ in
@@ -99,7 +103,7 @@ enum AuditBench {
                 }
                 let change: Change
                 if counter == 1 {
-                    change = .createPlan(siruta: Siruta(80980), year: 2025, template: PlanSchema.current.template)
+                    change = .createPlan(siruta: siruta, year: 2025, template: PlanSchema.current.template)
                 } else if counter <= 51 {
                     rows.append(id)
                     change = .insertRow(table: "actions", position: String(format: "a%05d1", counter), fields: ["activity": .text("Activitatea \(counter)")])

@@ -21,7 +21,14 @@ struct Bench {
             jsonFile = URL(fileURLWithPath: arguments[flag + 1])
             arguments.removeSubrange(flag...(flag + 1))
         }
-        let root = URL(fileURLWithPath: arguments.first { $0 != "phases" && $0 != "audit" } ?? FileManager.default.temporaryDirectory.path)
+        // `load` takes options of its own, after it.
+        let load = arguments.firstIndex(of: "load")
+        let benchArguments = load.map { Array(arguments[..<$0]) } ?? arguments
+        if let core = arguments.firstIndex(of: "core") {
+            let count = arguments.dropFirst(core + 1).first.flatMap { Int($0) } ?? 1_000_000
+            return try CoreBench.run(operations: count)
+        }
+        let root = URL(fileURLWithPath: benchArguments.first { $0 != "phases" && $0 != "audit" } ?? FileManager.default.temporaryDirectory.path)
             .appendingPathComponent("plansync-bench-\(ProcessInfo.processInfo.processIdentifier)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }
@@ -34,6 +41,10 @@ struct Bench {
         }
         if arguments.contains("audit") {
             try await AuditBench.run(root: root)
+            return
+        }
+        if let load {
+            try await LoadRun(options: try LoadRun.Options(Array(arguments[(load + 1)...])), root: root).run()
             return
         }
 
@@ -315,8 +326,9 @@ final class ServerProcess {
     let process = Process()
     let url: String
 
-    init(data: URL) throws {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    /// Starts `binary` (the `plansync-server` built beside this bench by default) on `data`.
+    init(data: URL, binary: URL? = nil) throws {
+        let binary = binary ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
             .deletingLastPathComponent().appendingPathComponent("plansync-server")
         let log = data.appendingPathComponent("server.log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -339,17 +351,35 @@ final class ServerProcess {
 
     func peakMemoryKB() -> Int { peakMemoryOf(pid: process.processIdentifier) }
 
+    func residentKB() -> Int { memoryOf(pid: process.processIdentifier, field: "VmRSS:") }
+
+    func cpuSeconds() -> Double { Self.cpuSeconds(of: process.processIdentifier) }
+
+    /// A process's CPU time so far (user + system), from /proc (clock ticks of 1/100 s).
+    static func cpuSeconds(of pid: Int32) -> Double {
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        // The command name is in parentheses and may hold spaces: count fields after it.
+        guard let close = stat.lastIndex(of: ")") else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / 100
+    }
+
     func stop() {
+        guard process.isRunning else { return }
         process.terminate()
         process.waitUntilExit()
     }
 }
 
 /// VmHWM (peak resident memory) of a process, from /proc.
-func peakMemoryOf(pid: Int32?) -> Int {
+func peakMemoryOf(pid: Int32?) -> Int { memoryOf(pid: pid, field: "VmHWM:") }
+
+/// A memory figure of /proc/PID/status, in kB.
+func memoryOf(pid: Int32?, field: String) -> Int {
     let path = pid.map { "/proc/\($0)/status" } ?? "/proc/self/status"
     let status = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-    let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+    let line = status.split(separator: "\n").first { $0.hasPrefix(field) } ?? ""
     return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
 }
 

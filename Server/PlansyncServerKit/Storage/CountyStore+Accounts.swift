@@ -329,10 +329,13 @@ extension CountyStore {
                 guard stored == credential.hash.base64EncodedString() else { throw ServerError.unknownCredential }
                 return .county
             case .device:
-                guard let device = try DeviceRecord.filter(Column("credential_hash") == credential.hash).fetchOne(db)
+                // Every request asks: prepared once per connection, not built and compiled each time.
+                let deviceQuery = try db.cachedStatement(sql: "SELECT * FROM device WHERE credential_hash = ?")
+                guard let device = try DeviceRecord.fetchOne(deviceQuery, arguments: [credential.hash])
                 else { throw ServerError.unknownCredential }
                 guard device.revokedAt == nil else { throw ServerError.revokedDevice }
-                guard let account = try AccountRecord.fetchOne(db, key: device.account), account.disabledAt == nil else {
+                let accountQuery = try db.cachedStatement(sql: "SELECT * FROM account WHERE id = ?")
+                guard let account = try AccountRecord.fetchOne(accountQuery, arguments: [device.account]), account.disabledAt == nil else {
                     throw ServerError.accountDisabled
                 }
                 return .device(Session(device: device, account: account.account))

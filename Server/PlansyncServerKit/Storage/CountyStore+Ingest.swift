@@ -42,9 +42,10 @@ extension CountyStore {
         do {
             try await Task {
                 try await pool.writeWithoutTransaction { db in
-                    // Turns may run in another order than their pushes queued: go on until this
-                    // one's push is decided.
-                    repeat { self.commitQueuedPushes(db) } while !push.isDecided
+                    // A turn whose push an earlier turn took returns at once (committing what
+                    // waits would cost an fsync per push again); turns may also run in another
+                    // order than their pushes queued, so go on until this one's is decided.
+                    while !push.isDecided { self.commitQueuedPushes(db) }
                 }
             }.value
         } catch {
@@ -65,7 +66,8 @@ extension CountyStore {
     /// documents as the earlier ones left them. None is answered before the commit: if the commit
     /// fails, every push of the group fails and nothing of it was acknowledged. Every push queues
     /// itself, then takes a turn on the writer that commits groups until its own is decided;
-    /// turns that find it decided return at once.
+    /// a turn that finds it decided returns at once, so the pushes that came in meanwhile wait
+    /// for the next undecided one's turn and go together.
     private func commitQueuedPushes(_ db: Database) {
         let group = pushes.takeGroup()
         guard !group.isEmpty else { return }

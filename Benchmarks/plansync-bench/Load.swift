@@ -76,12 +76,14 @@ struct LoadRun {
 
         let tokens = try await Self.accounts(for: uats, devices: options.devicesPerUAT, in: serverData)
         // The push-capacity devices are of one county — a county's server, and its one writer —
-        // on UATs outside the scenario's (several devices to a UAT when the county has too few).
+        // on UATs outside the scenario's when there are any (several devices to a UAT when the
+        // county has too few; each device makes a plan of its own).
         let scenario = Set(uats.map(\.siruta))
         let county = uats[0].county
-        let others = SirutaRegistry.shipped.uats.values.filter { $0.county == county && !scenario.contains($0.siruta) }
-            .sorted { $0.siruta.rawValue < $1.siruta.rawValue }
-        let pushers = try await Self.accounts(for: (0..<options.clients).map { others[$0 % others.count] }, devices: 1, in: serverData)
+        let inCounty = SirutaRegistry.shipped.uats.values.filter { $0.county == county }.sorted { $0.siruta.rawValue < $1.siruta.rawValue }
+        let outside = inCounty.filter { !scenario.contains($0.siruta) }
+        let hosts = outside.isEmpty ? inCounty : outside
+        let pushers = try await Self.accounts(for: (0..<options.clients).map { hosts[$0 % hosts.count] }, devices: 1, in: serverData)
         let server = try ServerProcess(data: serverData, binary: options.serverBinary)
         defer { server.stop() }
         let stats = LoadStats()

@@ -25,7 +25,8 @@ func temporaryDirectory(_ name: String = "plansync") throws -> URL {
 }
 
 /// This process's folder for test files; removed at exit (`atexit`: Swift Testing ends the
-/// process with `exit`, so the handler runs whether the tests passed or not).
+/// process with `exit`, so the handler runs whether the tests passed or failed — not after a
+/// crash, whose folder the next run of the same process id, or a reboot, removes).
 private let testScratch: URL = {
     try? FileManager.default.removeItem(atPath: scratchPath)
     atexit { try? FileManager.default.removeItem(atPath: scratchPath) }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import GRDB
 import Logging
 import PlansyncClientKit
@@ -350,6 +353,12 @@ final class ServerProcess {
     }
 
     func peakMemoryKB() -> Int { peakMemoryOf(pid: process.processIdentifier) }
+
+    /// The server's own figures, from `GET /metrics`.
+    func metrics() async throws -> MetricsPage {
+        let (body, _) = try await URLSession.shared.data(from: URL(string: url + "/metrics")!)
+        return MetricsPage(String(decoding: body, as: UTF8.self))
+    }
 
     func residentKB() -> Int { memoryOf(pid: process.processIdentifier, field: "VmRSS:") }
 

@@ -97,6 +97,7 @@ struct LoadRun {
 
         let pushed = try await Self.pushCapacity(pushers, server: server, duration: .seconds(10), rawCommits: rawCommits)
 
+        let metricsBefore = try await server.metrics()
         let cpuBefore = server.cpuSeconds()
         let ownBefore = ProcessCPU.seconds()
         let started = ContinuousClock.now
@@ -130,6 +131,7 @@ struct LoadRun {
         let ownCPU = ProcessCPU.seconds() - ownBefore
         let rss = server.residentKB()
         let peak = server.peakMemoryKB()
+        let told = try await server.metrics().since(metricsBefore)
 
         // Every device syncs once more (outside the measured window; a failure is tried again),
         // then the county is compared.
@@ -150,6 +152,7 @@ struct LoadRun {
                      Bench.megabytes(rss), Bench.megabytes(peak), serverCPU, serverCPU / seconds, serverCPU * 1000 / Double(max(ops, 1))))
         print(String(format: "load generator: CPU %.1f s = %.2f cores", ownCPU, ownCPU / seconds))
         print("database: \(Bench.megabytes(Self.kilobytes(in: serverData)))")
+        Self.compare(told, with: stats, ops: ops)
         try await Self.checkConverged(devices, stats: stats, besides: pushed, serverData: serverData)
     }
 
@@ -187,6 +190,28 @@ struct LoadRun {
         print(String(format: "%d pushes in %.1f s = %.0f durable push transactions/s; raw SQLite one-row commits %.0f/s (ratio %.2f); server CPU %.2f cores",
                      stats.pushes, seconds, Double(stats.pushes) / seconds, rawCommits, Double(stats.pushes) / seconds / rawCommits, cpu / seconds))
         return stats.operations
+    }
+
+    /// What the server's `/metrics` says about the measured window, next to what the generator
+    /// counted: the two must agree on operations and requests; the server's histogram bounds the
+    /// latency without the network and the client's own work.
+    static func compare(_ told: MetricsPage, with stats: LoadStats, ops: Int) {
+        print("\nthe server's /metrics for the same window:")
+        let accepted = told.total("plansync_operations_total", #"outcome="accepted""#)
+        print(String(format: "  operations accepted %.0f (generator: %d), set aside %.0f, refused %.0f", accepted, ops,
+                     told.total("plansync_operations_total", #"outcome="rejected""#), told.total("plansync_operations_total", #"outcome="refused""#)))
+        for (endpoint, route) in [("push", "/v1/push"), ("pull", "/v1/pull"), ("audit/proof", "/v1/audit/proof")] {
+            let label = #"route="\#(route)""#
+            let p99 = told.quantileBound("plansync_http_request_duration_seconds", 0.99, label).map { String(format: "%.1f ms", $0 * 1000) } ?? "-"
+            print(String(format: "  %@: %.0f requests (generator: %d), of which not 200: %.0f; p99 in the server ≤ %@", endpoint,
+                         told.total("plansync_http_requests_total", label), stats.count(endpoint),
+                         told.total("plansync_http_requests_total", label) - told.total("plansync_http_requests_total", label, #"status="200""#), p99))
+        }
+        let commits = told.total("plansync_sqlite_write_duration_seconds_count")
+        let writing = told.total("plansync_sqlite_write_duration_seconds_sum")
+        print(String(format: "  commits %.0f, %.2f pushes per commit, SQLite writer busy %.1f s (%.2f ms per commit); pulls sent %@",
+                     commits, told.total("plansync_pushes_per_commit_sum") / max(commits, 1), writing, writing * 1000 / max(commits, 1),
+                     Bench.megabytes(Int(told.total("plansync_pull_bytes_total") / 1024))))
     }
 
     /// `count` UATs taken evenly through the SIRUTA list (all of them when `count` is larger), so
@@ -443,6 +468,9 @@ final class LoadStats: Sendable {
         }
         state.withLock { $0.failures["\(endpoint): \(status)", default: 0] += 1 }
     }
+
+    /// Exchanges timed on one endpoint.
+    func count(_ endpoint: String) -> Int { state.withLock { $0.latencies[endpoint]?.count ?? 0 } }
 
     func report(seconds: Double) {
         let (latencies, failures) = state.withLock { ($0.latencies, $0.failures) }

@@ -14,6 +14,9 @@ public enum APIRoute: String, CaseIterable, Sendable {
     case planFindings = "/v1/plans/{id}/findings"
     case auditProof = "/v1/audit/proof"
     case auditBundle = "/v1/audit/bundle"
+    /// Prometheus's text format, for the operator's monitoring (not versioned: Prometheus
+    /// scrapes `/metrics` by convention).
+    case metrics = "/metrics"
 
     /// The router's spelling of a path parameter (`:id`).
     public var routerPath: String { rawValue.replacingOccurrences(of: "{id}", with: ":id") }
@@ -22,7 +25,7 @@ public enum APIRoute: String, CaseIterable, Sendable {
     public var method: String {
         switch self {
         case .enroll, .fork, .push, .auditProof: "POST"
-        case .health, .capabilities, .me, .pull, .plans, .plan, .planOperations, .planFindings, .auditBundle: "GET"
+        case .health, .capabilities, .metrics, .me, .pull, .plans, .plan, .planOperations, .planFindings, .auditBundle: "GET"
         }
     }
 

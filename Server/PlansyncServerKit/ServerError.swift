@@ -16,6 +16,9 @@ public struct ServerError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { problem.detail }
 
+    /// The stable last part of the problem's type, e.g. `op-id-reused`.
+    var code: String { problem.type.split(separator: "/").last.map(String.init) ?? problem.type }
+
     static func malformedBody(_ detail: String) -> ServerError {
         ServerError("malformed-body", status: 400, title: "Malformed request body", detail: detail)
     }

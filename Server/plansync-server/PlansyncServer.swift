@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Metrics
 import NIOCore
 import PlansyncCore
 import PlansyncProtocol
@@ -78,9 +79,16 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
     @Option(help: "Create this county's database if missing (code or name, e.g. 18 or Gorj); repeatable.")
     var county: [String] = []
+    @Option(help: "What to log on standard error: info (one line per request, the default), notice, warning or error.")
+    var logLevel = "info"
 
     func run() async throws {
-        let directory = try options.directory(logLevel: .info)
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("--log-level is one of info, notice, warning, error; not '\(logLevel)'.")
+        }
+        let directory = try options.directory(logLevel: level)
+        // Whatever reports through swift-metrics in this process lands on GET /metrics too.
+        MetricsSystem.bootstrap(directory.metrics.factory)
         try directory.lockForServing()
         Self.raiseOpenFileLimit()
         for name in county {
@@ -91,7 +99,7 @@ struct Serve: AsyncParsableCommand {
         }
         for county in directory.existingCounties() { _ = try await directory.open(county) }
         var logger = Logger(label: "plansync.server")
-        logger.logLevel = .info
+        logger.logLevel = level
         let counties = directory.existingCounties().map(\.name).joined(separator: ", ")
         let app = buildApplication(ServerConfiguration(host: host, port: port, directory: directory), logger: logger) { port in
             // One line on stdout that scripts and tests wait for.

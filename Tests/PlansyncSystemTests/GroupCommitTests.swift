@@ -112,12 +112,16 @@ struct GroupCommitTests {
         }
     }
 
-    @Test("the county's writer waits for the disk at every commit (synchronous = FULL), as every acknowledged push must")
+    @Test("the county's writer waits for the disk at every commit (synchronous = FULL), as every acknowledged push must, and cuts its WAL file back")
     func writerIsDurable() async throws {
         let county = try await TestCounty()
-        let level = try await county.store.pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
+        let (level, walLimit) = try await county.store.pool.writeWithoutTransaction { db in
+            (try Int.fetchOne(db, sql: "PRAGMA synchronous"), try Int.fetchOne(db, sql: "PRAGMA journal_size_limit"))
+        }
         // 2 is FULL; GRDB's pool had left it at 1 (NORMAL), which in WAL mode syncs only at checkpoints
         #expect(level == 2)
+        // And the WAL file does not keep its largest size forever (-1, the default, is no limit).
+        #expect(walLimit == CountyDatabase.walSizeLimit)
     }
 
     @Test("requests that hang up while their pushes wait do not cancel the writer's work: every push is decided and stored, and the server goes on")

@@ -40,6 +40,19 @@ struct HTTPTests {
             }
         }
 
+        /// A push body of the plan's 21 operations recorded here (20 edits after the ones pending)
+        /// and one on a field no template has — which a well-behaved client never records and
+        /// the server must set aside, every time the same way.
+        func twentyOneEditsAndOneUnknownField(on plan: PlanID) throws -> Data {
+            for index in 0..<20 { try replica.set(plan, path: "notes", to: "nota \(index)") }
+            var request = try WireJSON.decode(PushRequest.self, from: try replica.pendingBatch(limit: 100).body)
+            let last = request.operations.last!
+            request.operations.append(PlanOperation(
+                id: OpID(device: last.id.device, counter: last.id.counter + 1), hlc: last.hlc, author: last.author, plan: plan,
+                change: .setField(path: "nonexistent", value: .text("x"), supersedes: [])))
+            return try WireJSON.encode(request)
+        }
+
         func headers(_ extra: [String: String] = [:]) -> [String: String] {
             ["Authorization": "Bearer \(credential)", ProtocolVersion.header: "1", "Content-Type": "application/json"]
                 .merging(extra) { $1 }
@@ -84,14 +97,7 @@ struct HTTPTests {
         try await withServer(county.directory) { url in
             let ana = try await Setup(county: county, url: url)
             let plan = try ana.replica.createPlan(year: 2025)
-            for index in 0..<20 { try ana.replica.set(plan.id, path: "notes", to: "nota \(index)") }
-            // A well-behaved client never records this; the server must set it aside, every time the same way.
-            var request = try WireJSON.decode(PushRequest.self, from: try ana.replica.pendingBatch(limit: 100).body)
-            let last = request.operations.last!
-            request.operations.append(PlanOperation(
-                id: OpID(device: last.id.device, counter: last.id.counter + 1), hlc: last.hlc, author: "ana", plan: plan.id,
-                change: .setField(path: "nonexistent", value: .text("x"), supersedes: [])))
-            let body = try WireJSON.encode(request)
+            let body = try ana.twentyOneEditsAndOneUnknownField(on: plan.id)
             var answers: [Data] = []
             for _ in 0..<3 {
                 let answer = try await rawRequest("POST", url.appendingPathComponent("v1/push"), headers: ana.headers(), body: body)

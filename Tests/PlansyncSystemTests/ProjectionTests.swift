@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import PlansyncClientKit
 import PlansyncCore
 import PlansyncProtocol
@@ -51,5 +52,40 @@ struct ProjectionTests {
         #expect(cached == replayed, "the cached projection: \(firstDifference([cached!], [replayed!]))")
         let fromDisk = try CountyStore(county: county.store.county, path: county.store.path, registry: county.directory.registry)
         #expect(try await fromDisk.plan(plan.id) == replayed, "the stored projection")
+    }
+
+    @Test("a stored plan lags its history by fewer than projectionTail operations, and reads back whole: cold, after a restart, and in the log's verification")
+    func storedDocumentLags() async throws {
+        let county = try await TestCounty()
+        let (replica, session) = try await county.enrolledReplica(author: "ana")
+        let transport = InProcessTransport(store: county.store, session: session, seed: 1)
+        let plan = try replica.createPlan(year: 2025)
+        let tail = CountyStore.projectionTail
+        var stored: [(version: Int, documentVersion: Int)] = []
+        for round in 0..<3 {
+            for index in 0..<(tail / 2 + 7) { try replica.set(plan.id, path: "notes", to: "nota \(round).\(index)") }
+            _ = try await Synchronizer(replica: replica, transport: transport).sync()
+            let row = try #require(try await county.store.pool.read { db in
+                try Row.fetchOne(db, sql: "SELECT version, document_version, document_seq, last_seq FROM plan WHERE id = ?", arguments: [plan.id.rawValue])
+            })
+            stored.append((row["version"], row["document_version"]))
+            #expect(row["version"] - row["document_version"] < tail)
+            #expect((row["document_seq"] as Int64) <= (row["last_seq"] as Int64))
+        }
+        // The document was written at creation, lagged behind the pushes after it, and was
+        // written again once the lag would have reached the tail.
+        #expect(stored.map(\.version) == [tail / 2 + 8, tail + 15, tail * 3 / 2 + 22])
+        #expect(stored[1].version - stored[1].documentVersion > tail / 2, "the second sync's pushes wrote no document")
+        #expect(stored[2].documentVersion > stored[1].documentVersion)
+        for index in 0..<5 { try replica.set(plan.id, path: "notes", to: "după \(index)") }
+        _ = try await Synchronizer(replica: replica, transport: transport).sync()
+
+        let hot = try #require(try await county.store.plan(plan.id))
+        #expect(try replica.plan(plan.id) == hot)
+        let cold = try CountyStore(county: county.store.county, path: county.store.path, registry: county.directory.registry)
+        #expect(try await cold.plan(plan.id) == hot, "the stored document with its tail applied")
+        #expect(try await cold.planSummaries().first?.version == hot.version)
+        let verification = try await county.store.verifyLog()
+        #expect(verification.problems.isEmpty && verification.plans == 1)
     }
 }

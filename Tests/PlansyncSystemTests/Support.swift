@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -215,10 +216,11 @@ final class InProcessTransport: SyncTransport {
 /// Runs the real HTTP server on a loopback port for the duration of `body` (with the given
 /// connection timeouts, the server's own by default).
 func withServer<T: Sendable>(_ directory: CountyDirectory, idleTimeout: TimeAmount = .seconds(30), headTimeout: TimeAmount = .seconds(10),
+                             logger: Logger = Logger(label: "plansync.server"),
                              _ body: @Sendable (URL) async throws -> T) async throws -> T {
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
     let configuration = ServerConfiguration(host: "127.0.0.1", port: 0, directory: directory, idleTimeout: idleTimeout, headTimeout: headTimeout)
-    let app = buildApplication(configuration) { port in
+    let app = buildApplication(configuration, logger: logger) { port in
         continuation.yield(port)
     }
     return try await withThrowingTaskGroup(of: T?.self) { group in

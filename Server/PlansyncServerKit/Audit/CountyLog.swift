@@ -17,8 +17,9 @@ import Glibc
 /// a copy of the database alone cannot sign a rewritten history.
 struct CountyLog: Sendable {
     let county: County
-    /// The private key's raw bytes (the key type is not `Sendable`).
-    private let keyBytes: Data
+    /// The county's private key, made once: making it from its raw bytes at every signature was
+    /// a visible part of a push's CPU.
+    private let key: SigningKey
     /// The county's public key, base64 (entry 0 of the log).
     let publicKey: String
 
@@ -31,7 +32,7 @@ struct CountyLog: Sendable {
         let keyPath = signingKeyPath(forDatabase: databasePath)
         let isEmpty = try pool.read { db in try Int64.fetchOne(db, sql: "SELECT count(*) FROM audit_entry") == 0 }
         let key = try loadKey(at: keyPath, creating: isEmpty)
-        let log = CountyLog(county: county, keyBytes: key.rawRepresentation, publicKey: key.publicKey.rawRepresentation.base64EncodedString())
+        let log = CountyLog(county: county, key: SigningKey(key), publicKey: key.publicKey.rawRepresentation.base64EncodedString())
         if isEmpty {
             try pool.write { db in try log.bootstrap(db, at: now) }
         } else {
@@ -50,7 +51,7 @@ struct CountyLog: Sendable {
 
     /// Signs a statement with the county key.
     func sign(_ statement: Data) throws -> Data {
-        try Curve25519.Signing.PrivateKey(rawRepresentation: keyBytes).signature(for: statement)
+        try key.value.signature(for: statement)
     }
 
     static func signingKeyPath(forDatabase path: String) -> String {
@@ -85,7 +86,7 @@ struct CountyLog: Sendable {
     /// its accounts, devices, accepted operations (in their order) and revocations.
     private func bootstrap(_ db: Database, at now: String) throws {
         var log = try LogAppender(self, db)
-        let publicKey = try Curve25519.Signing.PrivateKey(rawRepresentation: keyBytes).publicKey
+        let publicKey = key.value.publicKey
         try log.append { .countyKey(index: $0, at: now, county: county, publicKey: publicKey) }
         for account in try AccountRecord.order(Column("created_at"), Column("id")).fetchAll(db) {
             try log.append { .accountCreated(index: $0, at: account.createdAt, account: account.account) }
@@ -126,19 +127,19 @@ struct CountyLog: Sendable {
     // MARK: Reading the stored tree
 
     static func size(_ db: Database) throws -> Int64 {
-        (try Int64.fetchOne(db, sql: "SELECT max(idx) FROM audit_entry")).map { $0 + 1 } ?? 0
+        (try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(idx) FROM audit_entry"))).map { $0 + 1 } ?? 0
     }
 
     /// The hash of the perfect subtree `index` of `level` (2^level entries).
     static func perfect(level: Int, index: Int64, in db: Database) throws -> Data {
         if level >= storedLevel {
-            guard let hash = try Data.fetchOne(db, sql: "SELECT hash FROM audit_node WHERE level = ? AND idx = ?", arguments: [level, index]) else {
+            guard let hash = try Data.fetchOne(db.cachedStatement(sql: "SELECT hash FROM audit_node WHERE level = ? AND idx = ?"), arguments: [level, index]) else {
                 throw AuditFailure("the audit log lacks its subtree \(level)/\(index)")
             }
             return hash
         }
         let first = index << level
-        let leaves = try Data.fetchAll(db, sql: "SELECT leaf FROM audit_entry WHERE idx BETWEEN ? AND ? ORDER BY idx", arguments: [first, first + (1 << level) - 1])
+        let leaves = try Data.fetchAll(db.cachedStatement(sql: "SELECT leaf FROM audit_entry WHERE idx BETWEEN ? AND ? ORDER BY idx"), arguments: [first, first + (1 << level) - 1])
         guard leaves.count == 1 << level else { throw AuditFailure("the audit log lacks entries between \(first) and \(first + (1 << level) - 1)") }
         return Merkle.root(ofLeaves: leaves)
     }
@@ -148,7 +149,7 @@ struct CountyLog: Sendable {
     }
 
     static func latestCheckpoint(county: County, in db: Database) throws -> Checkpoint? {
-        try Row.fetchOne(db, sql: "SELECT size, root, time, signature FROM checkpoint ORDER BY size DESC LIMIT 1").map { row in
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT size, root, time, signature FROM checkpoint ORDER BY size DESC LIMIT 1")).map { row in
             Checkpoint(county: county.code, size: row["size"], root: row["root"], time: row["time"], signature: row["signature"])
         }
     }
@@ -163,6 +164,16 @@ struct CountyLog: Sendable {
                        hashes: try Merkle.rangeProof(run, size: size) { lo, hi in try subtree(lo, hi, in: db) }.map { $0.base64EncodedString() })
         }
     }
+}
+
+/// The county's private key shared by the writer and the administration commands.
+///
+/// swift-crypto does not mark the key `Sendable`; it is an immutable value whose signing reads it
+/// only, so sharing it across threads is safe.
+final class SigningKey: @unchecked Sendable {
+    let value: Curve25519.Signing.PrivateKey
+
+    init(_ value: Curve25519.Signing.PrivateKey) { self.value = value }
 }
 
 /// Appends entries inside one write transaction, then seals them with a signed checkpoint.
@@ -199,8 +210,8 @@ struct LogAppender {
         guard appended > 0 else { return }
         var checkpoint = Checkpoint(county: log.county.code, size: frontier.size, root: frontier.root.hex, time: time, signature: "")
         checkpoint.signature = try log.sign(checkpoint.statement).base64EncodedString()
-        try db.execute(sql: "INSERT INTO checkpoint (size, root, time, signature) VALUES (?, ?, ?, ?)",
-                       arguments: [checkpoint.size, checkpoint.root, checkpoint.time, checkpoint.signature])
+        try db.cachedStatement(sql: "INSERT INTO checkpoint (size, root, time, signature) VALUES (?, ?, ?, ?)").execute(
+            arguments: [checkpoint.size, checkpoint.root, checkpoint.time, checkpoint.signature])
         appended = 0
     }
 }

@@ -17,11 +17,11 @@ extension CountyStore {
             // A size beyond the log's is not proved (it cannot be): the device sees the log shrank.
             let consistency = request.from <= checkpoint.size
                 ? try Merkle.consistencyProof(old: request.from, new: checkpoint.size) { lo, hi in try CountyLog.subtree(lo, hi, in: db) } : []
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT o.counter, o.entry, CASE WHEN o.kind = 'act' THEN e.body END AS body
                 FROM operation o JOIN audit_entry e ON e.idx = o.entry
                 WHERE o.device = ? AND o.counter > ? AND o.entry < ? ORDER BY o.counter LIMIT ?
-                """, arguments: [session.device.id, request.after, checkpoint.size, Self.ownEntriesPerProof + 1])
+                """), arguments: [session.device.id, request.after, checkpoint.size, Self.ownEntriesPerProof + 1])
             let own = rows.prefix(Self.ownEntriesPerProof).map { row in
                 let body: Data? = row["body"]
                 return OwnEntry(counter: row["counter"], index: row["entry"],

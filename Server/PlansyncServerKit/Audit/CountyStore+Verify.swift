@@ -216,8 +216,8 @@ private struct LogVerifier {
 
     /// Every plan the county serves is the replay of its history.
     private mutating func checkPlans() throws {
-        var stored: [String: (siruta: Int, document: Data)] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT id, siruta, document FROM plan") { stored[row["id"]] = (row["siruta"], row["document"]) }
+        var stored: [String: PlanRecord] = [:]
+        for record in try PlanRecord.fetchAll(db) { stored[record.id] = record }
         let plans = try String.fetchAll(db, sql: "SELECT DISTINCT plan FROM operation ORDER BY plan")
         for plan in plans {
             result.plans += 1
@@ -231,7 +231,7 @@ private struct LogVerifier {
                 problem(lastEntry, "plan \(plan) has a history but the county does not serve it", range: true)
                 continue
             }
-            let same = (try? WireJSON.decode(PlanDocument.self, from: kept.document)).map { document in
+            let same = (try? CountyStore.projection(of: kept, in: db)).map { document in
                 replayed.map { (try? WireJSON.encode($0)) == (try? WireJSON.encode(document)) } ?? false
             } ?? false
             if !same || replayed?.siruta.rawValue != kept.siruta || rows.contains(where: { ($0["siruta"] as Int) != kept.siruta }) {

@@ -39,6 +39,7 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = Router()
+    router.add(middleware: RequestObservationMiddleware(logger: logger, metrics: configuration.directory.metrics))
     router.add(middleware: ProblemMiddleware(logger: logger))
     router.add(middleware: ProtocolVersionMiddleware())
     SyncRoutes(directory: configuration.directory, logger: logger).register(on: router)
@@ -53,7 +54,7 @@ public func buildApplication(
         server: .http1(configuration: http1),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "plansync",
-            availableConnectionsDelegate: MaximumAvailableConnections(configuration.maximumConnections)),
+            availableConnectionsDelegate: OpenConnections(maximum: configuration.maximumConnections, metrics: configuration.directory.metrics)),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
 }
@@ -108,8 +109,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
 /// Refuses requests that do not name a protocol version this server speaks, before any work.
 struct ProtocolVersionMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        // Health and capabilities answer every version: they are how a client learns it must update.
-        if request.uri.path == APIRoute.health.rawValue || request.uri.path == APIRoute.capabilities.rawValue {
+        // Health and capabilities answer every version: they are how a client learns it must
+        // update. Metrics are read by Prometheus, which speaks no plansync version.
+        if [APIRoute.health, .capabilities, .metrics].contains(where: { $0.rawValue == request.uri.path }) {
             return try await next(request, context)
         }
         let wanted = ProtocolVersion.header.lowercased()

@@ -27,6 +27,11 @@ struct SyncRoutes: Sendable {
         }
         // Monitoring tools often ask HEAD.
         router.head(RouterPath(APIRoute.health.routerPath)) { _, _ in Response(status: .ok) }
+        router.get(RouterPath(APIRoute.metrics.routerPath)) { _, _ in
+            let page = try await directory.metrics.exposition(of: directory.openStores())
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: page)))
+        }
         router.get(RouterPath(APIRoute.capabilities.routerPath)) { request, _ in
             try Self.json(WireJSON.encode(capabilities.now()), for: request)
         }
@@ -62,7 +67,10 @@ struct SyncRoutes: Sendable {
         router.get(RouterPath(APIRoute.pull.routerPath)) { request, _ in
             let (store, session) = try await authenticateDevice(request)
             let (after, limit) = try Self.window(of: request)
-            return Self.json(try await store.pull(for: session, after: after, limit: limit, capabilities: capabilities.tag), for: request)
+            let page = try await store.pull(for: session, after: after, limit: limit, capabilities: capabilities.tag)
+            let response = Self.json(page, for: request)
+            store.metrics.pulled(county: store.county.code, bytes: response.body.contentLength ?? page.count)
+            return response
         }
         router.get(RouterPath(APIRoute.plans.routerPath)) { request, _ in
             let (store, principal) = try await authenticateReader(request)

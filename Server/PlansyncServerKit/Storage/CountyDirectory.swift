@@ -21,6 +21,8 @@ public final class CountyDirectory: Sendable {
     /// The county's clock, which operations' stamps are checked against.
     let clock: any WallClock
     let logger: Logger
+    /// What the server reports at `GET /metrics`, for every county of this directory.
+    public let metrics = ServerMetrics()
     private let stores = Mutex<[Int: CountyStore]>([:])
     private let lock = Mutex<Int32?>(nil)
 
@@ -85,7 +87,7 @@ public final class CountyDirectory: Sendable {
     public func open(_ county: County) async throws -> (store: CountyStore, newCredential: String?) {
         if let store = stores.withLock({ $0[county.code] }) { return (store, nil) }
         let path = url.appendingPathComponent("county-\(county.code).sqlite").path
-        let store = try CountyStore(county: county, path: path, registry: registry, nomenclator: nomenclator, clock: clock, logger: logger)
+        let store = try CountyStore(county: county, path: path, registry: registry, nomenclator: nomenclator, clock: clock, logger: logger, metrics: metrics)
         let credential = try await store.createCountyCredentialIfNeeded()
         if let credential { try writeCredential(credential, for: county) }
         // Keep the first store opened for this county: one pool and one plan cache per county.
@@ -95,6 +97,11 @@ public final class CountyDirectory: Sendable {
             return store
         }
         return (kept, credential)
+    }
+
+    /// The counties opened so far (every county with a database, once the server started).
+    func openStores() -> [CountyStore] {
+        stores.withLock { $0.values.sorted { $0.county.code < $1.county.code } }
     }
 
     /// The store of an existing county database, for a request that names that county.

@@ -22,6 +22,24 @@ extension CountyStore {
     ///    hash and findings must be the county's own on the plan as it stands — and is accepted with the next sequence number, or set aside with
     ///    its reason. A set-aside operation never stops the ones after it.
     public func push(_ operations: [PlanOperation], from session: Session) async throws -> PushResponse {
+        let outcomes: [PushOutcome]
+        do {
+            outcomes = try await decide(operations, from: session)
+        } catch let error as ServerError {
+            metrics.operations(county: county.code, outcome: "refused", reason: error.code, count: operations.count)
+            throw error
+        }
+        let accepted = outcomes.count { $0.seq != nil }
+        metrics.operations(county: county.code, outcome: "accepted", reason: "", count: accepted)
+        for (code, count) in Dictionary(grouping: outcomes.compactMap(\.rejection?.code), by: { $0 }).mapValues(\.count) {
+            metrics.operations(county: county.code, outcome: "rejected", reason: code, count: count)
+        }
+        logger.debug("push", metadata: ["device.id": "\(session.deviceID)", "push.operations": "\(operations.count)", "push.accepted": "\(accepted)"])
+        return PushResponse(outcomes: outcomes)
+    }
+
+    /// The outcome of each operation, once durable.
+    private func decide(_ operations: [PlanOperation], from session: Session) async throws -> [PushOutcome] {
         guard Permissions.allows(session.account, .push) else {
             throw ServerError.forbidden(Permissions.refusal(for: session.account.role, area: .content))
         }
@@ -52,10 +70,7 @@ extension CountyStore {
             pushes.remove(push)
             throw error
         }
-        let outcomes = try push.decision()
-        let accepted = outcomes.count { $0.seq != nil }
-        logger.debug("push", metadata: ["device.id": "\(device)", "push.operations": "\(operations.count)", "push.accepted": "\(accepted)"])
-        return PushResponse(outcomes: outcomes)
+        return try push.decision()
     }
 
     /// Group commit: the pushes waiting for the county's single writer go through it together,
@@ -71,6 +86,7 @@ extension CountyStore {
     private func commitQueuedPushes(_ db: Database) {
         let group = pushes.takeGroup()
         guard !group.isEmpty else { return }
+        let started = ContinuousClock.now
         var documents: [PlanID: PlanDocument] = [:]
         var decisions: [Result<[PushOutcome], any Error>] = []
         do {
@@ -95,6 +111,7 @@ extension CountyStore {
             return
         }
         pushes.committed(group)
+        metrics.committed(county: county.code, pushes: group.count, duration: ContinuousClock.now - started)
         // Committed, and still on the single writer: the next group starts from these documents,
         // and only now may readers see them.
         cache.withLock { cache in cache.merge(documents) { $1 } }
@@ -185,7 +202,7 @@ private struct Ingest {
         try saveTouchedPlans()
         try log.seal(at: now)
         if !operations.isEmpty {
-            try db.execute(sql: "UPDATE device SET last_push_at = ? WHERE id = ?", arguments: [now, session.device.id])
+            try db.cachedStatement(sql: "UPDATE device SET last_push_at = ? WHERE id = ?").execute(arguments: [now, session.device.id])
         }
     }
 
@@ -244,13 +261,13 @@ private struct Ingest {
         guard let low = counters.min(), let high = counters.max() else { return }
         let range: StatementArguments = [session.device.id, low, high]
         let device = session.deviceID
-        for earlier in try KnownOperation.fetchAll(db, sql: """
+        for earlier in try KnownOperation.fetchAll(db.cachedStatement(sql: """
             SELECT counter, seq, NULL AS code, NULL AS message, hash, CASE WHEN hash IS NULL THEN body END AS body, received_at AS receivedAt
             FROM operation WHERE device = ? AND counter BETWEEN ? AND ?
             UNION ALL
             SELECT counter, NULL, code, message, hash, CASE WHEN hash IS NULL THEN body END, NULL
             FROM rejection WHERE device = ? AND counter BETWEEN ? AND ?
-            """, arguments: range + range) {
+            """), arguments: range + range) {
             let id = OpID(device: device, counter: earlier.counter)
             let outcome: PushOutcome = earlier.seq.map { .accepted(id, seq: $0, at: earlier.receivedAt) }
                 ?? .rejected(id, Rejection(code: earlier.code ?? "", message: earlier.message ?? ""))
@@ -348,12 +365,19 @@ private struct Ingest {
         return try PlanOperation(json: JSONReader.parse(body), path: "operation \(id)")
     }
 
-    /// Each changed plan's projection, with the sequence number of its own last operation.
+    /// Each changed plan's projection, with the sequence number of its own last operation: its
+    /// version and last operation always, its whole document when new or when the operations
+    /// since the stored one reach ``CountyStore/projectionTail``.
     private func saveTouchedPlans() throws {
+        let advance = try db.cachedStatement(sql: "UPDATE plan SET version = ?, last_seq = ?, updated_at = ? WHERE id = ? RETURNING document_version")
         for (id, plan) in touched {
             guard let seq = lastSeq[id] else { continue }
+            if let stored = try Int.fetchOne(advance, arguments: [plan.version, seq, now, id.rawValue]),
+               plan.version - stored < CountyStore.projectionTail {
+                continue
+            }
             try PlanRecord(id: id.rawValue, siruta: plan.siruta.rawValue, year: plan.year, version: plan.version, lastSeq: seq,
-                           updatedAt: now, document: try WireJSON.encode(plan)).upsert(db)
+                           updatedAt: now, document: try WireJSON.encode(plan), documentSeq: seq, documentVersion: plan.version).upsert(db)
         }
     }
 }

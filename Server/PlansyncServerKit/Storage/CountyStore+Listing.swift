@@ -24,6 +24,17 @@ public struct PlanSummary: Codable, Sendable, Equatable {
 
 /// Lists for the county and its operators.
 extension CountyStore {
+    /// How much the county holds now: plans, devices not revoked, registered UATs (for
+    /// `GET /metrics`).
+    func census() async throws -> (plans: Int, devices: Int, uats: Int) {
+        try await pool.read { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT (SELECT count(*) FROM plan), (SELECT count(*) FROM device WHERE revoked_at IS NULL), (SELECT count(*) FROM uat)
+                """)!
+            return (row[0], row[1], row[2])
+        }
+    }
+
     /// The latest version of every plan of the county (or of one UAT).
     public func planSummaries(siruta: Siruta? = nil) async throws -> [PlanSummary] {
         try await pool.read { db in

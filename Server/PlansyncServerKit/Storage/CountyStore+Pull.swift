@@ -20,9 +20,9 @@ extension CountyStore {
         let countyNow = clock.nowMillis()
         return try await pool.read { db in
             // One UAT's history through its index; a county account's is the whole history.
-            let candidates = try Row.fetchAll(db, sql: scope == nil
+            let candidates = try Row.fetchAll(db.cachedStatement(sql: scope == nil
                 ? "SELECT seq, device, body, received_at FROM operation WHERE seq > ? AND device != ? ORDER BY seq LIMIT ?"
-                : "SELECT seq, device, body, received_at FROM operation WHERE siruta = ? AND seq > ? AND device != ? ORDER BY seq LIMIT ?",
+                : "SELECT seq, device, body, received_at FROM operation WHERE siruta = ? AND seq > ? AND device != ? ORDER BY seq LIMIT ?"),
                 arguments: StatementArguments(scope.map { [$0] } ?? []) + [cursor, device, limit + 1])
             let page = Self.boundedPage(candidates.prefix(limit))
             let more = candidates.count > page.count
@@ -30,14 +30,14 @@ extension CountyStore {
             if !more {
                 // Nothing of another device beyond: move the cursor past our own operations too.
                 let last = scope == nil
-                    ? try Int64.fetchOne(db, sql: "SELECT max(seq) FROM operation")
-                    : try Int64.fetchOne(db, sql: "SELECT max(seq) FROM operation WHERE siruta = ?", arguments: [scope])
+                    ? try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(seq) FROM operation"))
+                    : try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(seq) FROM operation WHERE siruta = ?"), arguments: [scope])
                 next = max(next, last ?? cursor)
             }
             let people = try self.people(devices: Set(page.map { $0["device"] as String }), in: db)
             let lastOwn = max(
-                try Int64.fetchOne(db, sql: "SELECT max(counter) FROM operation WHERE device = ?", arguments: [device]) ?? 0,
-                try Int64.fetchOne(db, sql: "SELECT max(counter) FROM rejection WHERE device = ?", arguments: [device]) ?? 0)
+                try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(counter) FROM operation WHERE device = ?"), arguments: [device]) ?? 0,
+                try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(counter) FROM rejection WHERE device = ?"), arguments: [device]) ?? 0)
             var json = Data("{\"capabilities\":".utf8)
             json.append(JSONWriter.canonical(.string(capabilities)))
             json.append(contentsOf: Array(",\"lastOwnCounter\":\(lastOwn),\"more\":\(more),\"next\":\(next),\"operations\":".utf8))

@@ -46,12 +46,17 @@ public final class CountyStore: Sendable {
     /// Pushes waiting for the writer, committed together (``push(_:from:)``).
     let pushes = PushQueue()
 
+    /// Where the county reports what it decides and how long its writer takes.
+    let metrics: ServerMetrics
+
     /// The county reviewer's checks, run on every plan as received (``findings(of:)``).
     public let validator: PlanValidator
 
     init(county: County, path: String, registry: SirutaRegistry, nomenclator: ServiceNomenclator = .shipped,
-         clock: any WallClock = SystemClock(), logger: Logger = Logger(label: "plansync.county")) throws {
+         clock: any WallClock = SystemClock(), logger: Logger = Logger(label: "plansync.county"),
+         metrics: ServerMetrics = ServerMetrics()) throws {
         self.county = county
+        self.metrics = metrics
         self.path = path
         self.registry = registry
         self.clock = clock

@@ -100,6 +100,12 @@ struct RejectionRecord: CountyRecord {
 }
 
 /// The latest state of a plan: a projection of its history.
+///
+/// `document` is the plan as of its operation `documentSeq` (its version `documentVersion`); the
+/// plan's operations after it, up to `lastSeq`, are applied when it is read
+/// (``CountyStore/projection(of:in:)``). Encoding the whole document at every push was half of
+/// the server's work per push; it is now rewritten once its tail reaches
+/// ``CountyStore/projectionTail`` operations.
 struct PlanRecord: CountyRecord {
     static let databaseTableName = "plan"
     var id: String
@@ -109,4 +115,6 @@ struct PlanRecord: CountyRecord {
     var lastSeq: Int64
     var updatedAt: String
     var document: Data
+    var documentSeq: Int64
+    var documentVersion: Int
 }

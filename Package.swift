@@ -23,6 +23,9 @@ let package = Package(
         // What an operator watches: swift-metrics is in the graph through Hummingbird already.
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // The county's web pages: HTML templates escaped by the engine, and bcrypt for passwords.
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
@@ -52,8 +55,11 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ],
-            path: "Server/PlansyncServerKit"
+            path: "Server/PlansyncServerKit",
+            resources: [.copy("Web/Templates")]
         ),
         .executableTarget(
             name: "plansync-server",

@@ -328,11 +328,14 @@ struct Device {
 final class ServerProcess {
     let process = Process()
     let url: String
+    /// The server's data folder.
+    let data: URL
 
     /// Starts `binary` (the `plansync-server` built beside this bench by default) on `data`.
     init(data: URL, binary: URL? = nil) throws {
         let binary = binary ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
             .deletingLastPathComponent().appendingPathComponent("plansync-server")
+        self.data = data
         let log = data.appendingPathComponent("server.log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         process.executableURL = binary
@@ -354,9 +357,12 @@ final class ServerProcess {
 
     func peakMemoryKB() -> Int { peakMemoryOf(pid: process.processIdentifier) }
 
-    /// The server's own figures, from `GET /metrics`.
+    /// The server's own figures, from `GET /metrics`, with the token the server wrote in its folder.
     func metrics() async throws -> MetricsPage {
-        let (body, _) = try await URLSession.shared.data(from: URL(string: url + "/metrics")!)
+        var request = URLRequest(url: URL(string: url + "/metrics")!)
+        let token = try String(contentsOf: data.appendingPathComponent("metrics.token"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        let (body, _) = try await URLSession.shared.data(for: request)
         return MetricsPage(String(decoding: body, as: UTF8.self))
     }
 

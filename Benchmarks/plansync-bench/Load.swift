@@ -207,9 +207,9 @@ struct LoadRun {
                          told.total("plansync_http_requests_total", label), stats.count(endpoint),
                          told.total("plansync_http_requests_total", label) - told.total("plansync_http_requests_total", label, #"status="200""#), p99))
         }
-        let commits = told.total("plansync_sqlite_write_duration_seconds_count")
-        let writing = told.total("plansync_sqlite_write_duration_seconds_sum")
-        print(String(format: "  commits %.0f, %.2f pushes per commit, SQLite writer busy %.1f s (%.2f ms per commit); pulls sent %@",
+        let commits = told.total("plansync_group_commit_duration_seconds_count")
+        let writing = told.total("plansync_group_commit_duration_seconds_sum")
+        print(String(format: "  group commits %.0f, %.2f pushes per commit, the writer held %.1f s (%.2f ms per commit); pulls sent %@",
                      commits, told.total("plansync_pushes_per_commit_sum") / max(commits, 1), writing, writing * 1000 / max(commits, 1),
                      Bench.megabytes(Int(told.total("plansync_pull_bytes_total") / 1024))))
     }

@@ -68,9 +68,7 @@ extension Replica {
     public func countyTotals(year: Int?, by grouping: CountyTotals.Grouping) throws -> CountyTotals {
         let registry = SirutaRegistry.shipped
         let counted = try plans().filter { year == nil || $0.year == year }.sorted { ($0.siruta, $0.id) < ($1.siruta, $1.id) }.compactMap { plan -> CountyTotals.Counted? in
-            let sent: Set<VersionState> = [.submitted, .registered, .avizat]
-            guard let version = plan.workflow.inForce ?? plan.workflow.versions.last(where: { sent.contains($0.state) }),
-                  let uat = registry[plan.siruta]
+            guard let version = CountyTotals.countedVersion(of: plan.workflow), let uat = registry[plan.siruta]
             else { return nil }
             return CountyTotals.Counted(uat: uat, version: version, document: try document(of: plan.id, version: version.number))
         }

@@ -108,3 +108,10 @@ public struct ServerError: Error, Sendable, CustomStringConvertible {
             operations: operations.map(\.id), countyTime: countyNow))
     }
 }
+
+/// Whether two secrets are equal, in a time that does not depend on where they differ.
+func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+    let (x, y) = (Array(a.utf8), Array(b.utf8))
+    guard x.count == y.count else { return false }
+    return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+}

@@ -83,7 +83,7 @@ struct Serve: AsyncParsableCommand {
     var logLevel = "info"
 
     func run() async throws {
-        guard let level = Logger.Level(rawValue: logLevel) else {
+        guard let level = Logger.Level(rawValue: logLevel), [.info, .notice, .warning, .error].contains(level) else {
             throw ValidationError("--log-level is one of info, notice, warning, error; not '\(logLevel)'.")
         }
         let directory = try options.directory(logLevel: level)
@@ -101,7 +101,7 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "plansync.server")
         logger.logLevel = level
         let counties = directory.existingCounties().map(\.name).joined(separator: ", ")
-        let app = buildApplication(ServerConfiguration(host: host, port: port, directory: directory), logger: logger) { port in
+        let app = try buildApplication(ServerConfiguration(host: host, port: port, directory: directory), logger: logger) { port in
             // One line on stdout that scripts and tests wait for.
             FileHandle.standardOutput.write(Data(
                 "plansync-server listening on http://\(host):\(port) (counties: \(counties.isEmpty ? "none yet" : counties))\n".utf8))
@@ -273,7 +273,7 @@ extension ServerOptions {
 
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "user", abstract: "People's accounts: one role and one scope each.", subcommands: [Add.self, List.self, Disable.self, Enable.self])
+        commandName: "user", abstract: "People's accounts: one role and one scope each.", subcommands: [Add.self, List.self, Disable.self, Enable.self, Password.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -333,6 +333,22 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await options.change(user: user, "disabled") { try await $0.disableAccount($1) }
+        }
+    }
+
+    struct Password: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set the password a person signs in with to the county's web pages.",
+            discussion: "Reads it from standard input (one line; 10 to 72 bytes). Unlocks the account and ends its open web sessions.")
+        @OptionGroup var options: ServerOptions
+        @Argument(help: "The user id (`plansync-server user list`).") var user: String
+
+        func run() async throws {
+            if isatty(STDIN_FILENO) != 0 { FileHandle.standardError.write(Data("Password for \(user): ".utf8)) }
+            guard let password = readLine(strippingNewline: true), !password.isEmpty else {
+                throw CommandFailure("No password on standard input: type it, or pipe it in (`printf '%s\\n' \"$PASSWORD\" | plansync-server user password \(user)`).")
+            }
+            try await options.change(user: user, "set the password of") { try await $0.setPassword(password, for: $1) }
         }
     }
 

@@ -119,10 +119,10 @@ struct AuditTests {
             return Mutation(description: "checkpoint \(size).\(column)", sql: ["UPDATE checkpoint SET \(column) = ? WHERE size = ?"],
                             arguments: [[retype(row[column]), size]], firstBad: nil)
         default:
-            let row = try Row.fetchOne(db, sql: "SELECT id, document FROM plan")!
+            let row = try Row.fetchOne(db, sql: "SELECT id, base_document FROM plan")!
             let last = try Int64.fetchOne(db, sql: "SELECT entry FROM operation WHERE plan = ? ORDER BY seq DESC LIMIT 1", arguments: [row["id"] as String])
-            return Mutation(description: "a byte of the plan row", sql: ["UPDATE plan SET document = ? WHERE id = ?"],
-                            arguments: [[flip(row["document"]), row["id"] as String]], firstBad: last)
+            return Mutation(description: "a byte of the plan row", sql: ["UPDATE plan SET base_document = ? WHERE id = ?"],
+                            arguments: [[flip(row["base_document"]), row["id"] as String]], firstBad: last)
         }
     }
 

@@ -110,6 +110,13 @@ struct GroupCommitTests {
                 #expect(try WireJSON.encode(PlanDocument.replay(history).document) == WireJSON.encode(held))
             }
         }
+        // And: what was written to disk reads back the same in a county opened cold, and the
+        // county's own check finds every stored plan to be its history's replay
+        let cold = try CountyStore(county: store.county, path: store.path, registry: county.directory.registry)
+        for device in honest {
+            for plan in try device.replica.plans() { #expect(try await cold.plan(plan.id) == plan) }
+        }
+        #expect(try await store.verifyLog().problems.isEmpty)
     }
 
     @Test("the county's writer waits for the disk at every commit (synchronous = FULL), as every acknowledged push must, and cuts its WAL file back")

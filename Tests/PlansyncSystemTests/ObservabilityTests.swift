@@ -20,6 +20,8 @@ struct ObservabilityTests {
             // 21 operations accepted and one set aside, in one push.
             let body = try ana.twentyOneEditsAndOneUnknownField(on: plan.id)
             #expect(try await rawRequest("POST", url.appendingPathComponent("v1/push"), headers: ana.headers(), body: body).status == 200)
+            // The same push again (a retry): the same answers, nothing counted twice.
+            #expect(try await rawRequest("POST", url.appendingPathComponent("v1/push"), headers: ana.headers(), body: body).status == 200)
             // A push of another device's operation is refused whole: its one operation counts as refused.
             var stranger = HandMadeOperations(device: DeviceID("stranger"), author: "x")
             let foreign = PushRequest(operations: [stranger.next(plan.id, .setField(path: "notes", value: .text("y"), supersedes: []))])
@@ -29,34 +31,39 @@ struct ObservabilityTests {
             _ = try await rawRequest("GET", url.appendingPathComponent("no/such/path"), headers: [ProtocolVersion.header: "2"])
             _ = try await rawRequest("PROPFIND", url.appendingPathComponent("v1/health"))
 
-            // Prometheus sends no protocol header and no credential.
-            let page = try await rawRequest("GET", url.appendingPathComponent("metrics"))
+            // Prometheus sends no protocol header; it sends the metrics token, and nothing else opens the page.
+            #expect(try await rawRequest("GET", url.appendingPathComponent("metrics")).status == 401)
+            #expect(try await rawRequest("GET", url.appendingPathComponent("metrics"), headers: ["Authorization": "Bearer \(ana.credential)"]).status == 401)
+            let token = try county.directory.metricsToken()
+            let scrape = ["Authorization": "Bearer \(token)"]
+            let page = try await rawRequest("GET", url.appendingPathComponent("metrics"), headers: scrape)
             #expect(page.status == 200)
             #expect(page.contentType?.hasPrefix("text/plain") == true)
             let metrics = MetricsPage(String(decoding: page.body, as: UTF8.self))
-            #expect(metrics[#"plansync_http_requests_total{method="POST",route="/v1/push",status="200"}"#] == 1)
+            #expect(metrics[#"plansync_http_requests_total{method="POST",route="/v1/push",status="200"}"#] == 2)
             #expect(metrics[#"plansync_http_requests_total{method="POST",route="/v1/push",status="403"}"#] == 1)
             #expect(metrics[#"plansync_http_requests_total{method="GET",route="/v1/pull",status="200"}"#] == 1)
             #expect(metrics[#"plansync_http_requests_total{method="GET",route="other",status="404"}"#] == 1, "an unknown path is not a label of its own")
             #expect(metrics.total("plansync_http_requests_total", #"method="other""#) == 1, "a method outside HTTP's is not a label of its own")
-            #expect(metrics[#"plansync_http_request_duration_seconds_count{method="POST",route="/v1/push"}"#] == 2)
+            #expect(metrics[#"plansync_http_request_duration_seconds_count{method="POST",route="/v1/push"}"#] == 3)
             #expect(metrics[#"plansync_operations_total{county="18",outcome="accepted",reason=""}"#] == 21)
             #expect(metrics[#"plansync_operations_total{county="18",outcome="rejected",reason="unknown-field"}"#] == 1)
             #expect(metrics[#"plansync_operations_total{county="18",outcome="refused",reason="forbidden"}"#] == 1)
             #expect(metrics[#"plansync_pull_bytes_total{county="18"}"#] == Double(pulled.body.count))
-            #expect(metrics[#"plansync_sqlite_write_duration_seconds_count{county="18"}"#].map { $0 >= 1 } == true)
-            #expect(metrics[#"plansync_pushes_per_commit_count{county="18"}"#] == metrics[#"plansync_sqlite_write_duration_seconds_count{county="18"}"#])
+            #expect(metrics[#"plansync_group_commit_duration_seconds_count{county="18"}"#].map { $0 >= 1 } == true)
+            #expect(metrics[#"plansync_pushes_per_commit_sum{county="18"}"#] == 2, "the 403 was refused before the writer")
             #expect(metrics[#"plansync_plans{county="18"}"#] == 1)
             #expect(metrics[#"plansync_devices{county="18"}"#] == 1)
             #expect(metrics[#"plansync_uats{county="18"}"#] == 1)
             #expect(metrics[#"plansync_pushes_waiting{county="18"}"#] == 0)
             #expect(metrics["plansync_http_open_connections"].map { $0 >= 1 } == true, "this scrape's own connection is open")
             // Read back as the load generator reads it.
-            #expect(metrics.total("plansync_http_requests_total", #"route="/v1/push""#) == 2)
+            #expect(metrics.total("plansync_http_requests_total", #"route="/v1/push""#) == 3)
             #expect(metrics.quantileBound("plansync_http_request_duration_seconds", 0.99, #"route="/v1/push""#).map { $0 > 0 } == true)
-            let again = MetricsPage(String(decoding: try await rawRequest("GET", url.appendingPathComponent("metrics")).body, as: UTF8.self))
+            let again = MetricsPage(String(decoding: try await rawRequest("GET", url.appendingPathComponent("metrics"), headers: scrape).body, as: UTF8.self))
             let between = again.since(metrics)
             #expect(between[#"plansync_http_requests_total{method="GET",route="/metrics",status="200"}"#] == 1, "the first scrape, counted by the second")
+            #expect(again[#"plansync_http_requests_total{method="GET",route="/metrics",status="401"}"#] == 2)
             #expect(between[#"plansync_operations_total{county="18",outcome="accepted",reason=""}"#] == 0)
             #expect(between[#"plansync_plans{county="18"}"#] == 1, "a gauge is read as it stands")
         }

@@ -220,7 +220,7 @@ func withServer<T: Sendable>(_ directory: CountyDirectory, idleTimeout: TimeAmou
                              _ body: @Sendable (URL) async throws -> T) async throws -> T {
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
     let configuration = ServerConfiguration(host: "127.0.0.1", port: 0, directory: directory, idleTimeout: idleTimeout, headTimeout: headTimeout)
-    let app = buildApplication(configuration, logger: logger) { port in
+    let app = try buildApplication(configuration, logger: logger) { port in
         continuation.yield(port)
     }
     return try await withThrowingTaskGroup(of: T?.self) { group in

@@ -150,7 +150,7 @@ struct WorkflowReviewRuleTests {
         #expect(acts.plan.workflow.openRemarks.map(\.text) == ["Actualizați indicatorii."])
     }
 
-    @Test("totals of absurd cells saturate, and a CSV field with CR LF is quoted")
+    @Test("totals of absurd cells saturate, a CSV field with CR LF is quoted, and one a spreadsheet would run is not a formula")
     func totalsAndCSV() throws {
         var acts = try Acts()
         for _ in 0..<2 {
@@ -158,11 +158,15 @@ struct WorkflowReviewRuleTests {
                 "code": .text("8810 ID-IV"), "name": .text("Cantina\r\nlinia 2"), "capacity": .integer(5_000_000_000_000_000_000),
                 "budget.local": .integer(Int64.max / 10)]))
         }
+        for (code, name) in [("8899 CZ-F-I", "=HYPERLINK(\"http://x\")"), ("8891 CZ-C-I", "-2+3")] {
+            try acts.record(\.inspector, PlanEditor(plan: acts.plan).insertRow(into: "services", values: ["code": .text(code), "name": .text(name)]))
+        }
         let view = PlanView(acts.plan)
         #expect(view.tables.first { $0.name == "services" }?.totals["budget.local"] == Int64.max)
         let uat = try #require(SirutaRegistry.shipped[negomir])
         let totals = CountyTotals([CountyTotals.Counted(uat: uat, version: acts.plan.workflow.latest, document: acts.plan)], by: .service)
         #expect(totals.total.capacity == Int64.max)
         #expect(totals.csv.contains("\"Cantina\r\nlinia 2\""))
+        #expect(totals.csv.contains(#""'=HYPERLINK(""http://x"")""#) && totals.csv.contains(",'-2+3,"))
     }
 }

@@ -37,12 +37,13 @@ public func buildApplication(
     _ configuration: ServerConfiguration,
     logger: Logger = Logger(label: "plansync.server"),
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-) -> some ApplicationProtocol {
+) throws -> some ApplicationProtocol {
     let router = Router()
     router.add(middleware: RequestObservationMiddleware(logger: logger, metrics: configuration.directory.metrics))
     router.add(middleware: ProblemMiddleware(logger: logger))
     router.add(middleware: ProtocolVersionMiddleware())
     SyncRoutes(directory: configuration.directory, logger: logger).register(on: router)
+    try WebPages(directory: configuration.directory, logger: logger).register(on: router)
     let headTimeout = configuration.headTimeout
     let http1 = HTTP1Channel.Configuration(
         additionalChannelHandlers: [ParseErrorProblemHandler(), RequestHeadTimeoutHandler(timeout: headTimeout)],
@@ -110,8 +111,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
 struct ProtocolVersionMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         // Health and capabilities answer every version: they are how a client learns it must
-        // update. Metrics are read by Prometheus, which speaks no plansync version.
-        if [APIRoute.health, .capabilities, .metrics].contains(where: { $0.rawValue == request.uri.path }) {
+        // update. Metrics are read by Prometheus, and the web pages by browsers: neither speaks a
+        // plansync version.
+        let path = request.uri.path
+        if !path.hasPrefix("/v1/") || [APIRoute.health, .capabilities].contains(where: { $0.rawValue == path }) {
             return try await next(request, context)
         }
         let wanted = ProtocolVersion.header.lowercased()

@@ -27,8 +27,15 @@ struct SyncRoutes: Sendable {
         }
         // Monitoring tools often ask HEAD.
         router.head(RouterPath(APIRoute.health.routerPath)) { _, _ in Response(status: .ok) }
-        router.get(RouterPath(APIRoute.metrics.routerPath)) { _, _ in
-            let page = try await directory.metrics.exposition(of: directory.openStores())
+        let metricsToken = try? directory.metricsToken()
+        router.get(RouterPath(APIRoute.metrics.routerPath)) { request, _ in
+            guard let metricsToken, let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+                  constantTimeEqual(String(header.dropFirst("Bearer ".count)), metricsToken)
+            else {
+                throw ServerError("unauthenticated", status: 401, title: "Credential required",
+                                  detail: "Send the token of \(directory.metricsTokenFile.path) as 'Authorization: Bearer …' (Prometheus: authorization.credentials_file).")
+            }
+            let page = await directory.metrics.exposition(of: directory.openStores())
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(bytes: page)))
         }

@@ -9,7 +9,7 @@ enum CountyDatabase {
         // Readers beyond the cores only queue for them, and each keeps its own page cache: with
         // GRDB's default of five per county, the 42 counties' pools held most of the server's
         // memory in the national load test.
-        configuration.maximumReaderCount = max(2, ProcessInfo.processInfo.activeProcessorCount)
+        configuration.maximumReaderCount = min(4, max(2, ProcessInfo.processInfo.activeProcessorCount))
         configuration.prepareDatabase { db in
             // An acknowledged operation must survive a power cut, not only a crash of the process:
             // FULL makes every commit wait for the disk (WAL keeps that one fsync per commit).
@@ -188,11 +188,29 @@ enum CountyDatabase {
         }
         migrator.registerMigration("v4: a plan's stored document may lag its history by a few operations") { db in
             // The document is rewritten every few hundred operations, not at every push; the
-            // operations after `document_seq` are applied to it when it is read.
+            // operations after `document_seq` are applied to it when it is read. The column is
+            // renamed so that an older plansync-server, which would serve it as whole and leave
+            // the new columns behind, fails on it instead.
             try db.execute(sql: """
+                ALTER TABLE plan RENAME COLUMN document TO base_document;
                 ALTER TABLE plan ADD COLUMN document_seq INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE plan ADD COLUMN document_version INTEGER NOT NULL DEFAULT 0;
                 UPDATE plan SET document_seq = last_seq, document_version = version;
+                """)
+        }
+        migrator.registerMigration("v5: passwords and sessions for the web pages") { db in
+            try db.execute(sql: """
+                ALTER TABLE account ADD COLUMN password_hash TEXT;
+                ALTER TABLE account ADD COLUMN failed_signins INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE account ADD COLUMN locked_until TEXT;
+                -- A session is known by the SHA-256 of its cookie's token, never the token itself.
+                CREATE TABLE web_session (
+                    token_hash BLOB PRIMARY KEY,
+                    account TEXT NOT NULL REFERENCES account(id),
+                    form_token TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    expires_at TEXT NOT NULL);
+                CREATE INDEX web_session_by_account ON web_session (account);
                 """)
         }
         return migrator

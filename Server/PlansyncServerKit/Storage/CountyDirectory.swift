@@ -82,6 +82,23 @@ public final class CountyDirectory: Sendable {
 
     public func credentialFile(for county: County) -> URL { url.appendingPathComponent("county-\(county.code).credential") }
 
+    /// The file holding the token `GET /metrics` asks for (Prometheus's `credentials_file`).
+    public var metricsTokenFile: URL { url.appendingPathComponent("metrics.token") }
+
+    /// The token `GET /metrics` asks for, made on first use (mode 0600): the page says how much
+    /// each county holds and does, which is the county's business, not anyone's who reaches the
+    /// server.
+    public func metricsToken() throws -> String {
+        if let text = try? String(contentsOf: metricsTokenFile, encoding: .utf8) {
+            let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !token.isEmpty { return token }
+        }
+        let token = CountyStore.randomToken()
+        guard FileManager.default.createFile(atPath: metricsTokenFile.path, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        else { throw Failure(description: "cannot write the metrics token to \(metricsTokenFile.path)") }
+        return token
+    }
+
     /// The store of a county, creating its database on first use. When this creates the county
     /// credential, it is written to ``credentialFile(for:)`` (mode 0600) and returned once.
     public func open(_ county: County) async throws -> (store: CountyStore, newCredential: String?) {

@@ -30,10 +30,6 @@ extension CountyStore {
             throw error
         }
         let accepted = outcomes.count { $0.seq != nil }
-        metrics.operations(county: county.code, outcome: "accepted", reason: "", count: accepted)
-        for (code, count) in Dictionary(grouping: outcomes.compactMap(\.rejection?.code), by: { $0 }).mapValues(\.count) {
-            metrics.operations(county: county.code, outcome: "rejected", reason: code, count: count)
-        }
         logger.debug("push", metadata: ["device.id": "\(session.deviceID)", "push.operations": "\(operations.count)", "push.accepted": "\(accepted)"])
         return PushResponse(outcomes: outcomes)
     }
@@ -89,6 +85,7 @@ extension CountyStore {
         let started = ContinuousClock.now
         var documents: [PlanID: PlanDocument] = [:]
         var decisions: [Result<[PushOutcome], any Error>] = []
+        var decided = DecidedOperations()
         do {
             try db.inTransaction {
                 for push in group {
@@ -100,6 +97,7 @@ extension CountyStore {
                         }
                         documents = ingest.touched
                         decisions.append(.success(ingest.outcomes))
+                        decided.merge(ingest.decided)
                     } catch {
                         decisions.append(.failure(error))
                     }
@@ -112,6 +110,7 @@ extension CountyStore {
         }
         pushes.committed(group)
         metrics.committed(county: county.code, pushes: group.count, duration: ContinuousClock.now - started)
+        decided.report(to: metrics, county: county.code)
         // Committed, and still on the single writer: the next group starts from these documents,
         // and only now may readers see them.
         cache.withLock { cache in cache.merge(documents) { $1 } }
@@ -129,6 +128,8 @@ private struct Ingest {
     let db: Database
     let now: String
     var outcomes: [PushOutcome] = []
+    /// What this push decided for the first time (a retry's earlier answers are not counted again).
+    var decided = DecidedOperations()
     /// Plans read or changed by this push (and the earlier pushes of its group), as they stand
     /// after it.
     var touched: [PlanID: PlanDocument] = [:]
@@ -177,6 +178,7 @@ private struct Ingest {
                                     code: rejection.code, message: rejection.message, body: body.count <= Self.keptRejectedBody ? body : Data(),
                                     receivedAt: now, hash: hash).insert(db)
                 record(.rejected(operation.id, rejection), hash: hash, for: operation)
+                decided.rejected[rejection.code, default: 0] += 1
                 continue
             }
             // Applied in place: the document is not copied per operation.
@@ -198,6 +200,7 @@ private struct Ingest {
             lastSeq[operation.plan] = seq
             accepted[operation.id] = operation
             record(.accepted(operation.id, seq: seq, at: now), hash: hash, for: operation)
+            decided.accepted += 1
         }
         try saveTouchedPlans()
         try log.seal(at: now)
@@ -369,16 +372,34 @@ private struct Ingest {
     /// version and last operation always, its whole document when new or when the operations
     /// since the stored one reach ``CountyStore/projectionTail``.
     private func saveTouchedPlans() throws {
-        let advance = try db.cachedStatement(sql: "UPDATE plan SET version = ?, last_seq = ?, updated_at = ? WHERE id = ? RETURNING document_version")
+        let stored = try db.cachedStatement(sql: "SELECT document_version FROM plan WHERE id = ?")
+        let advance = try db.cachedStatement(sql: "UPDATE plan SET version = ?, last_seq = ?, updated_at = ? WHERE id = ?")
         for (id, plan) in touched {
             guard let seq = lastSeq[id] else { continue }
-            if let stored = try Int.fetchOne(advance, arguments: [plan.version, seq, now, id.rawValue]),
-               plan.version - stored < CountyStore.projectionTail {
+            if let base = try Int.fetchOne(stored, arguments: [id.rawValue]), plan.version - base < CountyStore.projectionTail {
+                try advance.execute(arguments: [plan.version, seq, now, id.rawValue])
                 continue
             }
             try PlanRecord(id: id.rawValue, siruta: plan.siruta.rawValue, year: plan.year, version: plan.version, lastSeq: seq,
-                           updatedAt: now, document: try WireJSON.encode(plan), documentSeq: seq, documentVersion: plan.version).upsert(db)
+                           updatedAt: now, baseDocument: try WireJSON.encode(plan), documentSeq: seq, documentVersion: plan.version).upsert(db)
         }
+    }
+}
+
+/// Operations a group decided for the first time, by outcome: what `plansync_operations_total`
+/// counts once the group is committed.
+struct DecidedOperations {
+    var accepted = 0
+    var rejected: [String: Int] = [:]
+
+    mutating func merge(_ other: DecidedOperations) {
+        accepted += other.accepted
+        rejected.merge(other.rejected, uniquingKeysWith: +)
+    }
+
+    func report(to metrics: ServerMetrics, county: Int) {
+        metrics.operations(county: county, outcome: "accepted", reason: "", count: accepted)
+        for (code, count) in rejected { metrics.operations(county: county, outcome: "rejected", reason: code, count: count) }
     }
 }
 

@@ -35,6 +35,15 @@ extension CountyStore {
         }
     }
 
+    /// The UATs registered with the county (all of them, or one), by name: those that never
+    /// synced too.
+    public func registeredUATs(siruta: Siruta? = nil) async throws -> [(siruta: Siruta, name: String)] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT siruta, name FROM uat WHERE ?1 IS NULL OR siruta = ?1 ORDER BY name", arguments: [siruta?.rawValue])
+                .map { (Siruta($0["siruta"]), $0["name"]) }
+        }
+    }
+
     /// The latest version of every plan of the county (or of one UAT).
     public func planSummaries(siruta: Siruta? = nil) async throws -> [PlanSummary] {
         try await pool.read { db in

@@ -13,7 +13,18 @@ extension CountyStore {
     func document(_ id: PlanID, in db: Database) throws -> PlanDocument? {
         if let cached = cache.withLock({ $0[id] }) { return cached }
         guard let record = try PlanRecord.fetchOne(db, key: id.rawValue) else { return nil }
-        let document = try Self.projection(of: record, in: db)
+        let document: PlanDocument
+        do {
+            document = try Self.projection(of: record, in: db)
+        } catch {
+            // What the writer keeps is derived: rebuilt from the history, which is the truth.
+            logger.error("stored plan does not match its history; rebuilt from it", metadata: ["plan.id": "\(id)", "error": "\(error)"])
+            let bodies = try Data.fetchAll(db, sql: "SELECT body FROM operation WHERE plan = ? ORDER BY seq", arguments: [id.rawValue])
+            guard let rebuilt = PlanDocument.replay(try bodies.map { try PlanOperation(json: JSONReader.parse($0), path: "operation") }).document else {
+                return nil
+            }
+            document = rebuilt
+        }
         cache.withLock { cache in
             if cache[id] == nil { cache[id] = document }
         }
@@ -26,19 +37,49 @@ extension CountyStore {
     static let projectionTail = 256
 
     /// The plan a stored record holds: its document, with the plan's operations after it applied
-    /// in the county's order (the same `apply` the writer used, so the same document).
+    /// in the county's order (the same `apply` the writer used, so the same document). Throws
+    /// when the record contradicts itself — a document of another version than it says, or a
+    /// tail that does not end at the plan's version — rather than serve a wrong plan.
     static func projection(of record: PlanRecord, in db: Database) throws -> PlanDocument {
-        var document = try WireJSON.decode(PlanDocument.self, from: record.document)
-        guard record.documentSeq < record.lastSeq else { return document }
-        let tail = try Data.fetchAll(db, sql: "SELECT body FROM operation WHERE plan = ? AND seq > ? AND seq <= ? ORDER BY seq",
-                                     arguments: [record.id, record.documentSeq, record.lastSeq])
-        for body in tail {
-            document.apply(try PlanOperation(json: JSONReader.parse(body), path: "operation"))
+        var document = try WireJSON.decode(PlanDocument.self, from: record.baseDocument)
+        guard document.version == record.documentVersion else { throw ProjectionMismatch(plan: record.id, found: document.version, expected: record.documentVersion) }
+        if record.documentSeq < record.lastSeq {
+            let tail = try Data.fetchAll(db, sql: "SELECT body FROM operation WHERE plan = ? AND seq > ? AND seq <= ? ORDER BY seq",
+                                         arguments: [record.id, record.documentSeq, record.lastSeq])
+            for body in tail {
+                document.apply(try PlanOperation(json: JSONReader.parse(body), path: "operation"))
+            }
         }
+        guard document.version == record.version else { throw ProjectionMismatch(plan: record.id, found: document.version, expected: record.version) }
         return document
+    }
+
+    /// A stored plan whose parts disagree (written by another version of plansync, or changed
+    /// behind its back).
+    struct ProjectionMismatch: Error, CustomStringConvertible {
+        let plan: String
+        let found: Int
+        let expected: Int
+        var description: String { "plan \(plan): the stored document is at version \(found), its record says \(expected)" }
     }
 
     public func plan(_ id: PlanID) async throws -> PlanDocument? {
         try await pool.read { db in try self.document(id, in: db) }
+    }
+}
+
+extension CountyStore {
+    /// A version of a plan as it was frozen (its content when it was submitted), with the acts
+    /// made on it since; a draft is the plan as it stands.
+    public func document(of plan: PlanDocument, version number: Int) async throws -> PlanDocument? {
+        guard let version = plan.workflow.version(number) else { return nil }
+        guard let frozenBy = version.frozenBy else { return plan.presenting(version) }
+        let bodies = try await pool.read { db in
+            try Data.fetchAll(db, sql: """
+                SELECT body FROM operation WHERE plan = ? AND seq <= (SELECT seq FROM operation WHERE device = ? AND counter = ?) ORDER BY seq
+                """, arguments: [plan.id.rawValue, frozenBy.device.rawValue, frozenBy.counter])
+        }
+        let operations = try bodies.map { try PlanOperation(json: JSONReader.parse($0), path: "operation") }
+        return PlanDocument.replay(operations, rules: rules).document?.presenting(version)
     }
 }

@@ -49,6 +49,13 @@ extension CountyStore {
         }
     }
 
+    /// Who is behind each of these devices (for a history's page).
+    func people(of devices: Set<DeviceID>) async throws -> [DeviceID: Account] {
+        try await pool.read { db in
+            Dictionary(try self.people(devices: Set(devices.map(\.rawValue)), in: db).map { ($0.device, $0.account) }) { first, _ in first }
+        }
+    }
+
     /// Who is behind each of these devices.
     private func people(devices: Set<String>, in db: Database) throws -> [Person] {
         guard !devices.isEmpty else { return [] }

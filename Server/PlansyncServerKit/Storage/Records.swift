@@ -101,7 +101,7 @@ struct RejectionRecord: CountyRecord {
 
 /// The latest state of a plan: a projection of its history.
 ///
-/// `document` is the plan as of its operation `documentSeq` (its version `documentVersion`); the
+/// `baseDocument` is the plan as of its operation `documentSeq` (its version `documentVersion`); the
 /// plan's operations after it, up to `lastSeq`, are applied when it is read
 /// (``CountyStore/projection(of:in:)``). Encoding the whole document at every push was half of
 /// the server's work per push; it is now rewritten once its tail reaches
@@ -114,7 +114,7 @@ struct PlanRecord: CountyRecord {
     var version: Int
     var lastSeq: Int64
     var updatedAt: String
-    var document: Data
+    var baseDocument: Data
     var documentSeq: Int64
     var documentVersion: Int
 }

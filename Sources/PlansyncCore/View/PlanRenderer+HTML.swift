@@ -1,6 +1,33 @@
 extension PlanRenderer {
+    /// The element the plan stands in: the page's main part, or an article of a larger page.
+    public enum HTMLLandmark: String, Sendable {
+        case main, article
+    }
+
     /// A standalone HTML page: the plan, and the findings beside it (below it when printed).
     public var html: String {
+        """
+            <!DOCTYPE html>
+            <html lang="ro"><head><meta charset="utf-8"><title>\(escape(heading.title))</title>
+            <style>
+            body{font-family:"Times New Roman",serif;margin:2em;display:grid;grid-template-columns:minmax(0,1fr) \(findings.isEmpty ? "" : "22em");gap:2em}
+            h1{font-size:1.3em;text-align:center}.subtitle{text-align:center;color:#444}
+            table{border-collapse:collapse;width:100%;margin:.5em 0 1em;font-size:.9em}th,td{border:1px solid #000;padding:.25em .4em;vertical-align:top}
+            th{background:#eee}td.num{text-align:right;white-space:nowrap}tr.total td{font-weight:bold}
+            .label{font-weight:bold}.field{margin:.3em 0}.empty{color:#666;font-style:italic}
+            .error{background:#fdd}.warning{background:#ffd}sup.mark{color:#a00}
+            aside{font-family:sans-serif;font-size:.85em}aside li{margin:.4em 0;padding:.2em}
+            @media print{body{display:block}aside{page-break-before:always}}
+            </style></head>
+            <body>\(htmlBody(in: .main))</body></html>
+
+            """
+    }
+
+    /// The plan (in a `<main>`, or an `<article>` inside a page that has its own main part) and
+    /// its findings (`<aside>`, when there are any), every text escaped: what the county's web
+    /// page shows inside its own layout.
+    public func htmlBody(in landmark: HTMLLandmark = .article) -> String {
         let head = heading
         var body = ["<header><h1>\(escape(head.title))</h1><p class=\"subtitle\">\(escape(head.subtitle))</p></header>"]
         for (section, blocks) in sections {
@@ -21,23 +48,10 @@ extension PlanRenderer {
             </ol></aside>
             """
         return """
-            <!DOCTYPE html>
-            <html lang="ro"><head><meta charset="utf-8"><title>\(escape(head.title))</title>
-            <style>
-            body{font-family:"Times New Roman",serif;margin:2em;display:grid;grid-template-columns:minmax(0,1fr) \(findings.isEmpty ? "" : "22em");gap:2em}
-            h1{font-size:1.3em;text-align:center}.subtitle{text-align:center;color:#444}
-            table{border-collapse:collapse;width:100%;margin:.5em 0 1em;font-size:.9em}th,td{border:1px solid #000;padding:.25em .4em;vertical-align:top}
-            th{background:#eee}td.num{text-align:right;white-space:nowrap}tr.total td{font-weight:bold}
-            .label{font-weight:bold}.field{margin:.3em 0}.empty{color:#666;font-style:italic}
-            .error{background:#fdd}.warning{background:#ffd}sup.mark{color:#a00}
-            aside{font-family:sans-serif;font-size:.85em}aside li{margin:.4em 0;padding:.2em}
-            @media print{body{display:block}aside{page-break-before:always}}
-            </style></head>
-            <body><main>
+            <\(landmark.rawValue)>
             \(body.joined(separator: "\n"))
-            </main>
+            </\(landmark.rawValue)>
             \(aside)
-            </body></html>
 
             """
     }
@@ -91,7 +105,13 @@ extension PlanRenderer {
         escape(text).replacingOccurrences(of: "\n", with: "<br>")
     }
 
-    func escape(_ text: String) -> String {
+    func escape(_ text: String) -> String { HTMLText.escape(text) }
+}
+
+/// Text put into HTML: every `&`, `<`, `>` and `"` as an entity, so nothing a person wrote
+/// becomes markup.
+public enum HTMLText {
+    public static func escape(_ text: String) -> String {
         var out = ""
         for character in text {
             switch character {

@@ -32,6 +32,13 @@ public struct CountyTotals: Codable, Hashable, Sendable {
         }
     }
 
+    /// The version of a plan the county counts: the one in force, else the latest sent to the
+    /// county; `nil` for a plan with only drafts.
+    public static func countedVersion(of workflow: PlanWorkflow) -> PlanVersion? {
+        let sent: Set<VersionState> = [.submitted, .registered, .avizat]
+        return workflow.inForce ?? workflow.versions.last { sent.contains($0.state) }
+    }
+
     public struct Line: Codable, Hashable, Sendable {
         public var key: String
         public var label: String
@@ -142,8 +149,15 @@ public struct CountyTotals: Codable, Hashable, Sendable {
         return "\(sign)\(magnitude / 100).\(cents < 10 ? "0" : "")\(cents)"
     }
 
-    /// A field quoted when it holds a comma, a quote or a line break (RFC 4180).
-    static func csvField(_ text: String) -> String {
+    /// A field quoted when it holds a comma, a quote or a line break (RFC 4180). A text a
+    /// spreadsheet would take for a formula (starting with `=`, `+`, `-`, `@`, a tab or a CR — a
+    /// service's name is a clerk's text) starts with an apostrophe, so opening the file runs
+    /// nothing; a negative amount stays a number.
+    static func csvField(_ field: String) -> String {
+        var text = field
+        if let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first), Double(text) == nil {
+            text = "'" + text
+        }
         // By scalars: "\r\n" is one Character, equal to neither "\r" nor "\n".
         guard text.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""

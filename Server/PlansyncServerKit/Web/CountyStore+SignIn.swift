@@ -1,0 +1,134 @@
+import Crypto
+import Foundation
+import GRDB
+import HummingbirdBcrypt
+import PlansyncCore
+import PlansyncProtocol
+
+/// Who is signed in to the county's web pages.
+public struct WebSession: Sendable, Equatable {
+    /// The account, as the permission table sees it.
+    public let account: Account
+    /// The secret every form of this session carries back (CSRF).
+    public let formToken: String
+    /// The cookie's secret (only the client holds it; the county keeps its hash).
+    public let token: String
+}
+
+/// Passwords and sessions for the web pages.
+///
+/// A password is stored as a bcrypt hash; a session as the SHA-256 of its random token, so a copy
+/// of the database opens no session. Five wrong passwords in a row lock the account for a quarter
+/// of an hour, whoever sends them; an unknown account takes as long to refuse as a known one.
+extension CountyStore {
+    /// Wrong passwords in a row before the account is locked for ``signInLockout``.
+    static let signInAttempts = 5
+    static let signInLockout: TimeInterval = 15 * 60
+    /// How long a session lasts from sign-in (a working day).
+    static let sessionLifetime: TimeInterval = 10 * 3600
+    /// bcrypt's cost: ~0.1 s a check on the county's server, enough to make guessing slow.
+    static let bcryptCost: UInt8 = 11
+    /// A bcrypt hash of nothing anyone types, checked when the account is unknown (same time).
+    private static let decoyHash = Bcrypt.hash("plansync-no-such-account", cost: bcryptCost)
+
+    /// Sets (or replaces) an account's password and unlocks it; its open sessions end.
+    public func setPassword(_ password: String, for id: AccountID) async throws {
+        try Self.checkStrength(password)
+        let hash = await Self.offThePool { Bcrypt.hash(password, cost: Self.bcryptCost) }
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE account SET password_hash = ?, failed_signins = 0, locked_until = NULL WHERE id = ?",
+                           arguments: [hash, id.rawValue])
+            guard db.changesCount == 1 else { throw ServerError.notFound("No account \(id) in \(self.county.name). `plansync-server user list` shows them.") }
+            try db.execute(sql: "DELETE FROM web_session WHERE account = ?", arguments: [id.rawValue])
+        }
+        logger.notice("password set", metadata: ["account.id": "\(id)"])
+    }
+
+    /// A password a clerk can type and bcrypt reads whole: 10 to 72 bytes.
+    static func checkStrength(_ password: String) throws {
+        guard password.utf8.count >= 10 else { throw ServerError.badParameter("A password has at least 10 characters.") }
+        guard password.utf8.count <= 72 else { throw ServerError.badParameter("A password has at most 72 bytes (bcrypt reads no further).") }
+    }
+
+    /// Opens a session for an account whose password matches, or says why not — in words that
+    /// do not tell a guesser whether the account exists.
+    public func signIn(account id: String, password: String) async throws -> WebSession {
+        let now = Date()
+        let record = try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT id, password_hash, locked_until, disabled_at FROM account WHERE id = ?", arguments: [id])
+        }
+        let stored: String? = record?["password_hash"]
+        let matches = await Self.offThePool { Bcrypt.verify(password, hash: stored ?? Self.decoyHash) }
+        guard let record, stored != nil else { throw SignInRefusal.wrongPassword }
+        if let locked = (record["locked_until"] as String?).flatMap(Self.date), locked > now {
+            throw SignInRefusal.locked(until: locked)
+        }
+        guard matches else {
+            try await pool.write { db in
+                let failures = (try Int.fetchOne(db, sql: "SELECT failed_signins FROM account WHERE id = ?", arguments: [id]) ?? 0) + 1
+                let lock = failures >= Self.signInAttempts ? Self.timestamp(now.addingTimeInterval(Self.signInLockout)) : nil
+                try db.execute(sql: "UPDATE account SET failed_signins = ?, locked_until = ? WHERE id = ?",
+                               arguments: [lock == nil ? failures : 0, lock, id])
+            }
+            logger.notice("sign-in refused", metadata: ["account.id": "\(id)"])
+            throw SignInRefusal.wrongPassword
+        }
+        guard (record["disabled_at"] as String?) == nil else { throw SignInRefusal.disabled }
+        let token = Self.randomToken()
+        let formToken = Self.randomToken()
+        let account = try await pool.write { db in
+            try db.execute(sql: "UPDATE account SET failed_signins = 0, locked_until = NULL WHERE id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM web_session WHERE expires_at < ?", arguments: [Self.timestamp(now)])
+            try db.execute(sql: "INSERT INTO web_session (token_hash, account, form_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [Self.sessionHash(token), id, formToken, Self.timestamp(now),
+                                       Self.timestamp(now.addingTimeInterval(Self.sessionLifetime))])
+            return try AccountRecord.fetchOne(db, key: id)!.account
+        }
+        logger.notice("signed in", metadata: ["account.id": "\(id)"])
+        return WebSession(account: account, formToken: formToken, token: token)
+    }
+
+    /// The session a cookie's token opens: not expired, its account active.
+    public func webSession(token: String) async throws -> WebSession? {
+        try await pool.read { db in
+            let query = try db.cachedStatement(sql: """
+                SELECT s.form_token, s.expires_at, a.* FROM web_session s JOIN account a ON a.id = s.account WHERE s.token_hash = ?
+                """)
+            guard let row = try Row.fetchOne(query, arguments: [Self.sessionHash(token)]),
+                  let expires = Self.date(row["expires_at"]), expires > Date(), (row["disabled_at"] as String?) == nil
+            else { return nil }
+            return WebSession(account: try AccountRecord(row: row).account, formToken: row["form_token"], token: token)
+        }
+    }
+
+    /// Ends a session (signing out).
+    public func signOut(token: String) async throws {
+        try await pool.write { db in try db.execute(sql: "DELETE FROM web_session WHERE token_hash = ?", arguments: [Self.sessionHash(token)]) }
+    }
+
+    private static func sessionHash(_ token: String) -> Data { Data(SHA256.hash(data: Data(token.utf8))) }
+
+    /// 32 random bytes, URL-safe base64.
+    static func randomToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    private static func date(_ text: String?) -> Date? { text.flatMap { try? Date($0, strategy: .iso8601) } }
+
+    /// bcrypt is slow on purpose: it runs beside Swift's few cooperative threads, not on them.
+    private static func offThePool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: work()) }
+        }
+    }
+}
+
+/// Why a sign-in was refused, as the page says it.
+public enum SignInRefusal: Error, Equatable, Sendable {
+    case wrongPassword
+    case locked(until: Date)
+    case disabled
+}

@@ -1,0 +1,357 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Mustache
+import NIOCore
+import PlansyncCore
+import PlansyncProtocol
+import Synchronization
+
+/// The county's web pages, on the server's own port: sign-in, the county's plans, a plan as the
+/// template lays it out with the reviewer's findings and its history, and the county's totals
+/// with a chart and a CSV download.
+///
+/// Every page works without JavaScript; templates are escaped by the engine (`{{…}}`), and the
+/// only unescaped parts (`{{{…}}}`) are the plan and the chart, which their renderers escape
+/// themselves. A session is a random token in an HttpOnly, SameSite=Strict, Secure cookie; every
+/// form carries the session's own form token (CSRF); the sign-in form a token of its own cookie.
+final class WebPages: Sendable {
+    let directory: CountyDirectory
+    let library: MustacheLibrary
+    let stylesheet: ByteBuffer
+    let logger: Logger
+    /// Errors and warnings of each plan version, counted once (the checks take milliseconds).
+    private let findingCounts = Mutex<[String: (errors: Int, warnings: Int)]>([:])
+
+    static let sessionCookie = "plansync_session"
+    static let signInCookie = "plansync_signin"
+    static let languageCookie = "plansync_lang"
+
+    /// Loads the templates shipped with the server.
+    init(directory: CountyDirectory, logger: Logger) throws {
+        guard let folder = Bundle.module.url(forResource: "Templates", withExtension: nil) else {
+            throw CountyDirectory.Failure(description: "the web pages' templates are missing from this build of plansync-server")
+        }
+        var templates: [String: MustacheTemplate] = [:]
+        for name in ["layout", "signin", "plans", "plan", "totals", "error"] {
+            let text = try String(contentsOf: folder.appendingPathComponent("\(name).mustache"), encoding: .utf8)
+            templates[name] = try MustacheTemplate(string: text)
+        }
+        library = MustacheLibrary(templates: templates)
+        stylesheet = ByteBuffer(data: try Data(contentsOf: folder.appendingPathComponent("style.css")))
+        self.directory = directory
+        self.logger = logger
+    }
+
+    func register(on router: Router<some RequestContext>) {
+        router.get("/static/style.css") { [self] _, _ in
+            Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
+                     body: .init(byteBuffer: stylesheet))
+        }
+        router.get("/") { [self] request, _ in
+            Self.redirect(try await signedIn(request) == nil ? "/signin" : "/plans")
+        }
+        router.get("/signin") { [self] request, _ in signInPage(request, message: nil, account: "", status: .ok) }
+        router.post("/signin") { [self] request, context in try await signIn(request, context: context) }
+        router.post("/signout") { [self] request, context in try await signOut(request, context: context) }
+        router.get("/plans") { [self] request, _ in try await page(request) { store, session, language in try await plans(request, store, session, language) } }
+        router.get("/plans/:id") { [self] request, context in
+            let id = PlanID(context.parameters.get("id") ?? "")
+            return try await page(request) { store, session, language in try await plan(id, store, session, language) }
+        }
+        router.get("/totals") { [self] request, _ in try await page(request) { store, session, language in try await totals(request, store, session, language) } }
+        router.get("/totals.csv") { [self] request, _ in
+            guard let (store, session) = try await signedIn(request) else { return Self.redirect("/signin") }
+            let totals = try await countyTotals(store, session, by: Self.grouping(of: request))
+            return Response(status: .ok, headers: [
+                .contentType: "text/csv; charset=utf-8",
+                .contentDisposition: "attachment; filename=\"totaluri-\(store.county.code)-\(totals.grouping.rawValue).csv\"",
+            ], body: .init(byteBuffer: ByteBuffer(string: totals.csv)))
+        }
+    }
+
+    // MARK: Sessions
+
+    /// The county and session a request's cookie opens, if any.
+    private func signedIn(_ request: Request) async throws -> (CountyStore, WebSession)? {
+        guard let cookie = request.cookies[Self.sessionCookie]?.value, let dot = cookie.firstIndex(of: "."),
+              let code = Int(cookie[..<dot]), let store = try await directory.existingStore(code: code),
+              let session = try await store.webSession(token: String(cookie[cookie.index(after: dot)...]))
+        else { return nil }
+        return (store, session)
+    }
+
+    /// A page for a signed-in person, or the sign-in page; a failure is a page too, never a stack.
+    private func page(_ request: Request, _ body: (CountyStore, WebSession, PageLanguage) async throws -> Response) async throws -> Response {
+        let language = Self.language(of: request)
+        guard let (store, session) = try await signedIn(request) else { return Self.redirect("/signin") }
+        do {
+            var response = try await body(store, session, language)
+            if let asked = request.uri.queryParameters["lang"].flatMap({ PageLanguage(rawValue: String($0)) }) {
+                // The language asked once stays for the next pages.
+                response.setCookie(Cookie(name: Self.languageCookie, value: asked.rawValue, maxAge: 365 * 86_400, path: "/", secure: true,
+                                          httpOnly: true, sameSite: .lax))
+            }
+            return response
+        } catch let error as ServerError {
+            return render("error", status: .init(code: error.problem.status), language: language, title: error.problem.title,
+                          store: store, session: session, ["message": error.problem.detail])
+        }
+    }
+
+    private func signInPage(_ request: Request, message: String?, account: String, status: HTTPResponse.Status) -> Response {
+        let language = Self.language(of: request)
+        let formToken = CountyStore.randomToken()
+        let counties = directory.existingCounties()
+        let chosen = request.cookies["plansync_county"]?.value
+        var response = render("signin", status: status, language: language, title: language["signIn"], store: nil, session: nil, [
+            "formToken": formToken, "message": message as Any, "account": account,
+            "counties": counties.map { ["code": String($0.code), "name": $0.name, "selected": String($0.code) == chosen] },
+        ])
+        // Login CSRF: the form's token must come back with the cookie's.
+        response.setCookie(Cookie(name: Self.signInCookie, value: formToken, maxAge: 3600, path: "/signin", secure: true,
+                                  httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    private func signIn(_ request: Request, context: some RequestContext) async throws -> Response {
+        let language = Self.language(of: request)
+        let form = try await Self.form(request, context: context)
+        guard let sent = form["formToken"], let expected = request.cookies[Self.signInCookie]?.value, constantTimeEqual(sent, expected) else {
+            return signInPage(request, message: language == .ro
+                ? "Formularul a expirat sau nu vine de la această pagină; încercați din nou."
+                : "The form expired or did not come from this page; try again.", account: "", status: .forbidden)
+        }
+        let account = form["account", default: ""].trimmingCharacters(in: .whitespaces)
+        guard let code = Int(form["county", default: ""]), let store = try await directory.existingStore(code: code) else {
+            return signInPage(request, message: language == .ro ? "Alegeți județul." : "Choose the county.", account: account, status: .badRequest)
+        }
+        do {
+            // A new session at every sign-in: a token planted before it is never the one used after.
+            let session = try await store.signIn(account: account, password: form["password", default: ""])
+            var response = Self.redirect("/plans")
+            response.setCookie(Cookie(name: Self.sessionCookie, value: "\(code).\(session.token)", path: "/", secure: true, httpOnly: true, sameSite: .strict))
+            response.setCookie(Cookie(name: "plansync_county", value: String(code), maxAge: 365 * 86_400, path: "/", secure: true, httpOnly: true, sameSite: .strict))
+            return response
+        } catch let refusal as SignInRefusal {
+            let message = switch (refusal, language) {
+            case (.wrongPassword, .ro): "Utilizatorul sau parola nu se potrivesc. După 5 încercări greșite contul se blochează 15 minute."
+            case (.wrongPassword, .en): "The user or the password does not match. After 5 wrong tries the account is locked for 15 minutes."
+            case (.locked(let until), .ro): "Contul este blocat după prea multe încercări greșite, până la \(Self.clock(until)) (UTC)."
+            case (.locked(let until), .en): "The account is locked after too many wrong tries, until \(Self.clock(until)) (UTC)."
+            case (.disabled, .ro): "Contul este dezactivat; cereți administratorului județului să-l reactiveze."
+            case (.disabled, .en): "The account is disabled; ask the county's administrator to enable it."
+            }
+            return signInPage(request, message: message, account: account, status: .unauthorized)
+        }
+    }
+
+    private func signOut(_ request: Request, context: some RequestContext) async throws -> Response {
+        let form = try await Self.form(request, context: context)
+        guard let (store, session) = try await signedIn(request) else { return Self.redirect("/signin") }
+        guard let sent = form["formToken"], constantTimeEqual(sent, session.formToken) else {
+            return render("error", status: .forbidden, language: Self.language(of: request), title: "403", store: store, session: session,
+                          ["message": "Formularul nu vine de la această sesiune (CSRF); ieșirea nu s-a făcut."])
+        }
+        try await store.signOut(token: session.token)
+        var response = Self.redirect("/signin")
+        response.setCookie(Cookie(name: Self.sessionCookie, value: "", maxAge: 0, path: "/", secure: true, httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    // MARK: Pages
+
+    private func plans(_ request: Request, _ store: CountyStore, _ session: WebSession, _ language: PageLanguage) async throws -> Response {
+        guard Permissions.allows(session.account, .read) else { throw ServerError.forbidden(Permissions.readRefusal(for: session.account.role)) }
+        let scope = session.account.siruta
+        let summaries = try await store.planSummaries(siruta: scope)
+        let query = request.uri.queryParameters
+        let state = query["state"].map(String.init).flatMap(VersionState.init(rawValue:))
+        let year = query["year"].flatMap { Int(String($0)) }
+        let sort = query["sort"].map(String.init) ?? "uat"
+        var rows: [PlanRow] = []
+        for summary in summaries where (state == nil || summary.state == state) && (year == nil || summary.year == year) {
+            let counts = try await findings(of: summary, in: store)
+            rows.append(PlanRow(uat: summary.uatName, siruta: summary.siruta.rawValue, plan: summary.id.rawValue, year: summary.year,
+                                state: "v\(summary.latestVersion) · \(summary.state.romanian)", awaiting: summary.awaiting.map { language[$0.rawValue] } ?? "",
+                                errors: counts.errors, warnings: counts.warnings, lastSync: summary.lastSyncAt))
+        }
+        if state == nil && year == nil {
+            // A UAT that never synced shows too.
+            let withPlans = Set(summaries.map(\.siruta))
+            for uat in try await store.registeredUATs(siruta: scope) where !withPlans.contains(uat.siruta) {
+                rows.append(PlanRow(uat: uat.name, siruta: uat.siruta.rawValue, plan: nil, year: nil, state: "", awaiting: "", errors: 0, warnings: 0, lastSync: ""))
+            }
+        }
+        rows.sort(by: PlanRow.order(sort))
+        let columns: [(key: String, label: String)] = [("uat", language["uat"]), ("year", language["year"]), ("state", language["state"]),
+                                                       ("awaiting", language["awaiting"]), ("errors", language["errors"]),
+                                                       ("warnings", language["warnings"]), ("lastSync", language["lastSync"])]
+        let descending = sort.hasPrefix("-")
+        let sortKey = descending ? String(sort.dropFirst()) : sort
+        func link(_ key: String) -> String {
+            var parts = ["sort=" + (key == sortKey && !descending ? "-" : "") + key]
+            if let state { parts.append("state=\(state.rawValue)") }
+            if let year { parts.append("year=\(year)") }
+            return "/plans?" + parts.joined(separator: "&")
+        }
+        let years = Set(summaries.map(\.year)).sorted(by: >)
+        return render("plans", language: language, title: language["plans"] + " — " + store.county.name, store: store, session: session, [
+            "rows": rows.map(\.context),
+            "summary": language == .ro ? "\(rows.count) rânduri; \(rows.filter { !$0.awaiting.isEmpty }.count) așteaptă județul."
+                : "\(rows.count) lines; \(rows.filter { !$0.awaiting.isEmpty }.count) await the county.",
+            "columns": columns.map { ["label": $0.label, "link": link($0.key), "current": $0.key == sortKey,
+                                      "direction": descending ? "descending" : "ascending"] },
+            "states": VersionState.allCases.map { ["value": $0.rawValue, "label": $0.romanian, "selected": $0 == state] },
+            "years": years.map { ["value": String($0), "selected": $0 == year] },
+            "sort": sort,
+        ])
+    }
+
+    private func plan(_ id: PlanID, _ store: CountyStore, _ session: WebSession, _ language: PageLanguage) async throws -> Response {
+        guard let document = try await store.plan(id), Permissions.allows(session.account, .read),
+              Permissions.covers(session.account, siruta: document.siruta)
+        else { throw ServerError.notFound("There is no plan \(id) among the plans this account reads.") }
+        let findings = store.validator.check(document).findings
+        let history = try WireJSON.decode([SequencedOperation].self, from: try await store.history(of: id, after: 0, limit: 5_000))
+        let people = try await store.people(of: Set(history.map(\.operation.id.device)))
+        let lines = ChangeHistory.lines(history.map { .init(seq: $0.seq, countyTime: $0.receivedAt, operation: $0.operation) }, people: people)
+        let uat = directory.registry[document.siruta]?.name ?? "SIRUTA \(document.siruta)"
+        return render("plan", language: language, title: "\(uat) — \(document.year)", store: store, session: session, [
+            "uat": uat, "version": String(document.workflow.latest.number), "state": document.workflow.latest.state.romanian,
+            "lastSync": Self.time(document.lastChange), "document": PlanRenderer(document, findings: findings, registry: directory.registry).htmlBody(),
+            "history": lines.suffix(200).reversed().map { line in
+                ["time": line.countyTime ?? line.deviceTime, "who": line.person ?? line.device, "role": line.role ?? "",
+                 "what": line.label ?? line.kind, "path": line.path.flatMap { $0.isEmpty ? nil : $0 } as Any]
+            },
+        ])
+    }
+
+    private func totals(_ request: Request, _ store: CountyStore, _ session: WebSession, _ language: PageLanguage) async throws -> Response {
+        let grouping = Self.grouping(of: request)
+        let totals = try await countyTotals(store, session, by: grouping)
+        let labels: [CountyTotals.Grouping: String] = [.source: language["bySource"], .service: language["byService"], .uat: language["byUAT"]]
+        let title = language["totals"] + " " + (labels[grouping] ?? "") + " — " + store.county.name
+        return render("totals", language: language, title: title, store: store, session: session, [
+            "by": grouping.rawValue,
+            "groupings": CountyTotals.Grouping.allCases.map { ["value": $0.rawValue, "label": labels[$0] ?? $0.rawValue, "selected": $0 == grouping] },
+            "chart": TotalsChart(totals: totals, title: title).svg,
+            "sources": CountyTotals.sources.map { ["label": $0.label] },
+            "lines": (totals.lines + [totals.total]).map { line in
+                ["label": line.key == "total" ? language["total"] : line.label, "plans": String(line.plans), "capacity": Lei.group(line.capacity),
+                 "amounts": CountyTotals.sources.map { Lei.format(bani: line.budgets[$0.column] ?? 0) }, "total": Lei.format(bani: line.total)]
+            },
+        ])
+    }
+
+    /// The county's totals over the plans the account reads, each by the version the county counts.
+    private func countyTotals(_ store: CountyStore, _ session: WebSession, by grouping: CountyTotals.Grouping) async throws -> CountyTotals {
+        guard Permissions.allows(session.account, .read) else { throw ServerError.forbidden(Permissions.readRefusal(for: session.account.role)) }
+        var counted: [CountyTotals.Counted] = []
+        for summary in try await store.planSummaries(siruta: session.account.siruta) {
+            guard let plan = try await store.plan(summary.id), let version = CountyTotals.countedVersion(of: plan.workflow),
+                  let uat = directory.registry[plan.siruta], let document = try await store.document(of: plan, version: version.number)
+            else { continue }
+            counted.append(.init(uat: uat, version: version, document: document))
+        }
+        return CountyTotals(counted, by: grouping)
+    }
+
+    /// Errors and warnings of a plan's latest state, computed once per version of it.
+    private func findings(of summary: PlanSummary, in store: CountyStore) async throws -> (errors: Int, warnings: Int) {
+        let key = "\(store.county.code)/\(summary.id)/\(summary.version)"
+        if let known = findingCounts.withLock({ $0[key] }) { return known }
+        guard let document = try await store.plan(summary.id) else { return (0, 0) }
+        let report = store.validator.check(document).findings
+        let counts = (report.count { $0.severity == .error }, report.count { $0.severity == .warning })
+        findingCounts.withLock { $0[key] = counts }
+        return counts
+    }
+
+    // MARK: Rendering
+
+    private func render(_ template: String, status: HTTPResponse.Status = .ok, language: PageLanguage, title: String,
+                        store: CountyStore?, session: WebSession?, _ values: [String: Any]) -> Response {
+        var context: [String: Any] = [
+            "lang": language.rawValue, "w": language.words, "title": title, "county": store?.county.name as Any,
+            "otherLanguage": language.other.rawValue, "otherLanguageLink": "?lang=\(language.other.rawValue)",
+        ]
+        if let session {
+            context["user"] = ["name": session.account.name, "role": session.account.role.rawValue, "formToken": session.formToken]
+        }
+        context.merge(values) { $1 }
+        let html = library.render(context, withTemplate: template) ?? ""
+        return Response(status: status, headers: [
+            .contentType: "text/html; charset=utf-8",
+            // No script runs on these pages, and none may be injected to run.
+            .contentSecurityPolicy: "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            .cacheControl: "no-store", HTTPField.Name("X-Content-Type-Options")!: "nosniff", HTTPField.Name("Referrer-Policy")!: "same-origin",
+        ], body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    private static func redirect(_ location: String) -> Response {
+        Response(status: .seeOther, headers: [.location: location])
+    }
+
+    private static func language(of request: Request) -> PageLanguage {
+        request.uri.queryParameters["lang"].flatMap { PageLanguage(rawValue: String($0)) }
+            ?? request.cookies[languageCookie].flatMap { PageLanguage(rawValue: $0.value) } ?? .ro
+    }
+
+    private static func grouping(of request: Request) -> CountyTotals.Grouping {
+        request.uri.queryParameters["by"].flatMap { CountyTotals.Grouping(rawValue: String($0)) } ?? .source
+    }
+
+    /// A form body (`application/x-www-form-urlencoded`), at most 16 KiB.
+    private static func form(_ request: Request, context: some RequestContext) async throws -> [String: String] {
+        var request = request
+        let body = try await request.collectBody(upTo: 16 << 10)
+        var fields: [String: String] = [:]
+        for pair in String(buffer: body).split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
+            if let name = parts.first, fields[name] == nil { fields[name] = parts.count > 1 ? parts[1] : "" }
+        }
+        return fields
+    }
+
+    private static func clock(_ date: Date) -> String { date.formatted(.iso8601.time(includingFractionalSeconds: false)) }
+
+    private static func time(_ stamp: HLCTimestamp) -> String {
+        Date(timeIntervalSince1970: Double(stamp.wallMillis) / 1000).formatted(.iso8601)
+    }
+}
+
+/// One line of the plans page.
+private struct PlanRow {
+    let uat: String
+    let siruta: Int
+    let plan: String?
+    let year: Int?
+    let state: String
+    let awaiting: String
+    let errors: Int
+    let warnings: Int
+    let lastSync: String
+
+    var context: [String: Any] {
+        ["uat": uat, "siruta": String(siruta), "plan": plan as Any, "year": year.map(String.init) ?? "", "state": state,
+         "awaiting": awaiting, "isAwaiting": !awaiting.isEmpty, "errors": String(errors), "warnings": String(warnings), "lastSync": lastSync]
+    }
+
+    /// The order a `sort` parameter asks for (`errors`, or `-errors` for the largest first).
+    static func order(_ sort: String) -> (PlanRow, PlanRow) -> Bool {
+        let descending = sort.hasPrefix("-")
+        let key = descending ? String(sort.dropFirst()) : sort
+        let ascending: (PlanRow, PlanRow) -> Bool = switch key {
+        case "year": { ($0.year ?? 0, $0.uat) < ($1.year ?? 0, $1.uat) }
+        case "state": { ($0.state, $0.uat) < ($1.state, $1.uat) }
+        case "awaiting": { ($0.awaiting, $0.uat) < ($1.awaiting, $1.uat) }
+        case "errors": { ($0.errors, $0.uat) < ($1.errors, $1.uat) }
+        case "warnings": { ($0.warnings, $0.uat) < ($1.warnings, $1.uat) }
+        case "lastSync": { ($0.lastSync, $0.uat) < ($1.lastSync, $1.uat) }
+        default: { ($0.uat, $0.year ?? 0) < ($1.uat, $1.year ?? 0) }
+        }
+        return descending ? { ascending($1, $0) } : ascending
+    }
+}

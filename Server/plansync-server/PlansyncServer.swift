@@ -344,8 +344,9 @@ struct UserCommand: AsyncParsableCommand {
         @Argument(help: "The user id (`plansync-server user list`).") var user: String
 
         func run() async throws {
-            if isatty(STDIN_FILENO) != 0 { FileHandle.standardError.write(Data("Password for \(user): ".utf8)) }
-            guard let password = readLine(strippingNewline: true), !password.isEmpty else {
+            // Typed at a terminal, it is not echoed; piped in, it is read as one line.
+            let typed = isatty(STDIN_FILENO) != 0 ? getpass("Password for \(user): ").map { String(cString: $0) } : readLine(strippingNewline: true)
+            guard let password = typed, !password.isEmpty else {
                 throw CommandFailure("No password on standard input: type it, or pipe it in (`printf '%s\\n' \"$PASSWORD\" | plansync-server user password \(user)`).")
             }
             try await options.change(user: user, "set the password of") { try await $0.setPassword(password, for: $1) }

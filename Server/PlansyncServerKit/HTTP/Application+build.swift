@@ -113,8 +113,10 @@ struct ProtocolVersionMiddleware<Context: RequestContext>: RouterMiddleware {
         // Health and capabilities answer every version: they are how a client learns it must
         // update. Metrics are read by Prometheus, and the web pages by browsers: neither speaks a
         // plansync version.
-        let path = request.uri.path
-        if !path.hasPrefix("/v1/") || [APIRoute.health, .capabilities].contains(where: { $0.rawValue == path }) {
+        // By segments, as the router matches them: `//v1/push` is the API too.
+        let segments = request.uri.path.split(separator: "/")
+        let path = "/" + segments.joined(separator: "/")
+        if segments.first != "v1" || [APIRoute.health, .capabilities].contains(where: { $0.rawValue == path }) {
             return try await next(request, context)
         }
         let wanted = ProtocolVersion.header.lowercased()

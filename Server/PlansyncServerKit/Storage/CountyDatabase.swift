@@ -201,8 +201,13 @@ enum CountyDatabase {
         migrator.registerMigration("v5: passwords and sessions for the web pages") { db in
             try db.execute(sql: """
                 ALTER TABLE account ADD COLUMN password_hash TEXT;
-                ALTER TABLE account ADD COLUMN failed_signins INTEGER NOT NULL DEFAULT 0;
-                ALTER TABLE account ADD COLUMN locked_until TEXT;
+                -- Wrong passwords by the user id typed, whether or not such an account exists:
+                -- the lock-out says nothing about which ids are real.
+                CREATE TABLE sign_in_attempt (
+                    account TEXT PRIMARY KEY,
+                    failures INTEGER NOT NULL,
+                    locked_until TEXT,
+                    last_at TEXT NOT NULL);
                 -- A session is known by the SHA-256 of its cookie's token, never the token itself.
                 CREATE TABLE web_session (
                     token_hash BLOB PRIMARY KEY,

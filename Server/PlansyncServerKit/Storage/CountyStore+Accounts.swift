@@ -88,6 +88,8 @@ extension CountyStore {
             let now = Self.timestamp()
             try db.execute(sql: "UPDATE account SET disabled_at = ? WHERE id = ? AND disabled_at IS NULL", arguments: [now, id.rawValue])
             guard db.changesCount == 1 else { throw ServerError.notFound("No active account \(id) in \(self.county.name).") }
+            // Its web sessions end too: enabling the account again does not bring them back.
+            try db.execute(sql: "DELETE FROM web_session WHERE account = ?", arguments: [id.rawValue])
             try self.appendToLog(in: db) { .account(.accountDisabled, index: $0, at: now, account: id) }
         }
         logger.notice("account disabled", metadata: ["account.id": "\(id)"])

@@ -49,6 +49,17 @@ extension CountyStore {
         }
     }
 
+    /// A plan's last `count` operations, oldest first (for a history's page).
+    func latestOperations(of plan: PlanID, count: Int) async throws -> [ChangeHistory.Sequenced] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT seq, body, received_at FROM operation WHERE plan = ? ORDER BY seq DESC LIMIT ?",
+                             arguments: [plan.rawValue, count]).reversed().map { row in
+                ChangeHistory.Sequenced(seq: row["seq"], countyTime: row["received_at"],
+                                        operation: try PlanOperation(json: JSONReader.parse(row["body"] as Data), path: "operation"))
+            }
+        }
+    }
+
     /// Who is behind each of these devices (for a history's page).
     func people(of devices: Set<DeviceID>) async throws -> [DeviceID: Account] {
         try await pool.read { db in

@@ -4,6 +4,7 @@ import GRDB
 import HummingbirdBcrypt
 import PlansyncCore
 import PlansyncProtocol
+import Synchronization
 
 /// Who is signed in to the county's web pages.
 public struct WebSession: Sendable, Equatable {
@@ -18,8 +19,10 @@ public struct WebSession: Sendable, Equatable {
 /// Passwords and sessions for the web pages.
 ///
 /// A password is stored as a bcrypt hash; a session as the SHA-256 of its random token, so a copy
-/// of the database opens no session. Five wrong passwords in a row lock the account for a quarter
-/// of an hour, whoever sends them; an unknown account takes as long to refuse as a known one.
+/// of the database opens no session. Every attempt is counted before its password is checked, by
+/// the id typed, so attempts sent at once cannot slip past the lock and an id that does not exist
+/// is treated like one that does: five wrong passwords in a row lock the id for a quarter of an
+/// hour. At most ``bcryptSlots`` checks run at once; more attempts are answered "busy".
 extension CountyStore {
     /// Wrong passwords in a row before the account is locked for ``signInLockout``.
     static let signInAttempts = 5
@@ -30,15 +33,19 @@ extension CountyStore {
     static let bcryptCost: UInt8 = 11
     /// A bcrypt hash of nothing anyone types, checked when the account is unknown (same time).
     private static let decoyHash = Bcrypt.hash("plansync-no-such-account", cost: bcryptCost)
+    /// Password checks running at once, server-wide: sign-in floods must not take the cores
+    /// that the communes' syncs need.
+    static let bcryptSlots = 4
+    private static let bcryptRunning = Mutex(0)
 
     /// Sets (or replaces) an account's password and unlocks it; its open sessions end.
     public func setPassword(_ password: String, for id: AccountID) async throws {
         try Self.checkStrength(password)
         let hash = await Self.offThePool { Bcrypt.hash(password, cost: Self.bcryptCost) }
         try await pool.write { db in
-            try db.execute(sql: "UPDATE account SET password_hash = ?, failed_signins = 0, locked_until = NULL WHERE id = ?",
-                           arguments: [hash, id.rawValue])
+            try db.execute(sql: "UPDATE account SET password_hash = ? WHERE id = ?", arguments: [hash, id.rawValue])
             guard db.changesCount == 1 else { throw ServerError.notFound("No account \(id) in \(self.county.name). `plansync-server user list` shows them.") }
+            try db.execute(sql: "DELETE FROM sign_in_attempt WHERE account = ?", arguments: [id.rawValue])
             try db.execute(sql: "DELETE FROM web_session WHERE account = ?", arguments: [id.rawValue])
         }
         logger.notice("password set", metadata: ["account.id": "\(id)"])
@@ -52,32 +59,32 @@ extension CountyStore {
 
     /// Opens a session for an account whose password matches, or says why not — in words that
     /// do not tell a guesser whether the account exists.
-    public func signIn(account id: String, password: String) async throws -> WebSession {
+    public func signIn(account typed: String, password: String) async throws -> WebSession {
         let now = Date()
-        let record = try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT id, password_hash, locked_until, disabled_at FROM account WHERE id = ?", arguments: [id])
+        // An id is at most a line; anything longer is no account's and is counted under its prefix.
+        let id = String(typed.prefix(64))
+        // Counted first, in one write: attempts sent together each take one of the five.
+        let record = try await pool.write { db -> Row? in
+            try db.execute(sql: "DELETE FROM sign_in_attempt WHERE last_at < ?", arguments: [Self.timestamp(now.addingTimeInterval(-86_400))])
+            let attempt = try Row.fetchOne(db, sql: "SELECT failures, locked_until FROM sign_in_attempt WHERE account = ?", arguments: [id])
+            if let locked = (attempt?["locked_until"] as String?).flatMap(Self.date), locked > now { throw SignInRefusal.locked(until: locked) }
+            let failures = ((attempt?["failures"] as Int?) ?? 0) + 1
+            let lock = failures >= Self.signInAttempts ? Self.timestamp(now.addingTimeInterval(Self.signInLockout)) : nil
+            try db.execute(sql: "INSERT OR REPLACE INTO sign_in_attempt (account, failures, locked_until, last_at) VALUES (?, ?, ?, ?)",
+                           arguments: [id, lock == nil ? failures : 0, lock, Self.timestamp(now)])
+            return try Row.fetchOne(db, sql: "SELECT password_hash, disabled_at FROM account WHERE id = ?", arguments: [id])
         }
         let stored: String? = record?["password_hash"]
-        let matches = await Self.offThePool { Bcrypt.verify(password, hash: stored ?? Self.decoyHash) }
-        guard let record, stored != nil else { throw SignInRefusal.wrongPassword }
-        if let locked = (record["locked_until"] as String?).flatMap(Self.date), locked > now {
-            throw SignInRefusal.locked(until: locked)
-        }
-        guard matches else {
-            try await pool.write { db in
-                let failures = (try Int.fetchOne(db, sql: "SELECT failed_signins FROM account WHERE id = ?", arguments: [id]) ?? 0) + 1
-                let lock = failures >= Self.signInAttempts ? Self.timestamp(now.addingTimeInterval(Self.signInLockout)) : nil
-                try db.execute(sql: "UPDATE account SET failed_signins = ?, locked_until = ? WHERE id = ?",
-                               arguments: [lock == nil ? failures : 0, lock, id])
-            }
+        let matches = try await Self.checkPassword(password, against: stored ?? Self.decoyHash)
+        guard stored != nil, matches else {
             logger.notice("sign-in refused", metadata: ["account.id": "\(id)"])
             throw SignInRefusal.wrongPassword
         }
-        guard (record["disabled_at"] as String?) == nil else { throw SignInRefusal.disabled }
+        guard (record?["disabled_at"] as String?) == nil else { throw SignInRefusal.disabled }
         let token = Self.randomToken()
         let formToken = Self.randomToken()
         let account = try await pool.write { db in
-            try db.execute(sql: "UPDATE account SET failed_signins = 0, locked_until = NULL WHERE id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM sign_in_attempt WHERE account = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM web_session WHERE expires_at < ?", arguments: [Self.timestamp(now)])
             try db.execute(sql: "INSERT INTO web_session (token_hash, account, form_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
                            arguments: [Self.sessionHash(token), id, formToken, Self.timestamp(now),
@@ -118,6 +125,18 @@ extension CountyStore {
 
     private static func date(_ text: String?) -> Date? { text.flatMap { try? Date($0, strategy: .iso8601) } }
 
+    /// A bcrypt check in one of the ``bcryptSlots``, or `busy` when they are all taken.
+    private static func checkPassword(_ password: String, against hash: String) async throws -> Bool {
+        let admitted = bcryptRunning.withLock { running in
+            guard running < bcryptSlots else { return false }
+            running += 1
+            return true
+        }
+        guard admitted else { throw SignInRefusal.busy }
+        defer { bcryptRunning.withLock { $0 -= 1 } }
+        return await offThePool { Bcrypt.verify(password, hash: hash) }
+    }
+
     /// bcrypt is slow on purpose: it runs beside Swift's few cooperative threads, not on them.
     private static func offThePool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
@@ -131,4 +150,6 @@ public enum SignInRefusal: Error, Equatable, Sendable {
     case wrongPassword
     case locked(until: Date)
     case disabled
+    /// Too many sign-ins at this moment; try again in a few seconds.
+    case busy
 }

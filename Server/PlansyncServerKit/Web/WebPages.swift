@@ -21,11 +21,13 @@ final class WebPages: Sendable {
     let library: MustacheLibrary
     let stylesheet: ByteBuffer
     let logger: Logger
-    /// Errors and warnings of each plan version, counted once (the checks take milliseconds).
-    private let findingCounts = Mutex<[String: (errors: Int, warnings: Int)]>([:])
+    /// Errors and warnings of each plan at its version, counted once (the checks take
+    /// milliseconds): one entry per plan, replaced when the plan moves on.
+    private let findingCounts = Mutex<[String: (version: Int, errors: Int, warnings: Int)]>([:])
 
-    static let sessionCookie = "plansync_session"
-    static let signInCookie = "plansync_signin"
+    /// `__Host-`: only this host, path `/`, Secure — no sibling domain can plant one.
+    static let sessionCookie = "__Host-plansync_session"
+    static let signInCookie = "__Host-plansync_signin"
     static let languageCookie = "plansync_lang"
 
     /// Loads the templates shipped with the server.
@@ -65,7 +67,7 @@ final class WebPages: Sendable {
             guard let (store, session) = try await signedIn(request) else { return Self.redirect("/signin") }
             let totals = try await countyTotals(store, session, by: Self.grouping(of: request))
             return Response(status: .ok, headers: [
-                .contentType: "text/csv; charset=utf-8",
+                .contentType: "text/csv; charset=utf-8", .cacheControl: "no-store", HTTPField.Name("X-Content-Type-Options")!: "nosniff",
                 .contentDisposition: "attachment; filename=\"totaluri-\(store.county.code)-\(totals.grouping.rawValue).csv\"",
             ], body: .init(byteBuffer: ByteBuffer(string: totals.csv)))
         }
@@ -110,7 +112,7 @@ final class WebPages: Sendable {
             "counties": counties.map { ["code": String($0.code), "name": $0.name, "selected": String($0.code) == chosen] },
         ])
         // Login CSRF: the form's token must come back with the cookie's.
-        response.setCookie(Cookie(name: Self.signInCookie, value: formToken, maxAge: 3600, path: "/signin", secure: true,
+        response.setCookie(Cookie(name: Self.signInCookie, value: formToken, maxAge: 3600, path: "/", secure: true,
                                   httpOnly: true, sameSite: .strict))
         return response
     }
@@ -142,8 +144,10 @@ final class WebPages: Sendable {
             case (.locked(let until), .en): "The account is locked after too many wrong tries, until \(Self.clock(until)) (UTC)."
             case (.disabled, .ro): "Contul este dezactivat; cereți administratorului județului să-l reactiveze."
             case (.disabled, .en): "The account is disabled; ask the county's administrator to enable it."
+            case (.busy, .ro): "Prea multe autentificări în acest moment; încercați din nou peste câteva secunde."
+            case (.busy, .en): "Too many sign-ins at this moment; try again in a few seconds."
             }
-            return signInPage(request, message: message, account: account, status: .unauthorized)
+            return signInPage(request, message: message, account: account, status: refusal == .busy ? .serviceUnavailable : .unauthorized)
         }
     }
 
@@ -214,14 +218,14 @@ final class WebPages: Sendable {
               Permissions.covers(session.account, siruta: document.siruta)
         else { throw ServerError.notFound("There is no plan \(id) among the plans this account reads.") }
         let findings = store.validator.check(document).findings
-        let history = try WireJSON.decode([SequencedOperation].self, from: try await store.history(of: id, after: 0, limit: 5_000))
+        let history = try await store.latestOperations(of: id, count: 200)
         let people = try await store.people(of: Set(history.map(\.operation.id.device)))
-        let lines = ChangeHistory.lines(history.map { .init(seq: $0.seq, countyTime: $0.receivedAt, operation: $0.operation) }, people: people)
+        let lines = ChangeHistory.lines(history, people: people)
         let uat = directory.registry[document.siruta]?.name ?? "SIRUTA \(document.siruta)"
         return render("plan", language: language, title: "\(uat) — \(document.year)", store: store, session: session, [
             "uat": uat, "version": String(document.workflow.latest.number), "state": document.workflow.latest.state.romanian,
             "lastSync": Self.time(document.lastChange), "document": PlanRenderer(document, findings: findings, registry: directory.registry).htmlBody(),
-            "history": lines.suffix(200).reversed().map { line in
+            "history": lines.reversed().map { line in
                 ["time": line.countyTime ?? line.deviceTime, "who": line.person ?? line.device, "role": line.role ?? "",
                  "what": line.label ?? line.kind, "path": line.path.flatMap { $0.isEmpty ? nil : $0 } as Any]
             },
@@ -260,12 +264,12 @@ final class WebPages: Sendable {
 
     /// Errors and warnings of a plan's latest state, computed once per version of it.
     private func findings(of summary: PlanSummary, in store: CountyStore) async throws -> (errors: Int, warnings: Int) {
-        let key = "\(store.county.code)/\(summary.id)/\(summary.version)"
-        if let known = findingCounts.withLock({ $0[key] }) { return known }
+        let key = "\(store.county.code)/\(summary.id)"
+        if let known = findingCounts.withLock({ $0[key] }), known.version == summary.version { return (known.errors, known.warnings) }
         guard let document = try await store.plan(summary.id) else { return (0, 0) }
         let report = store.validator.check(document).findings
         let counts = (report.count { $0.severity == .error }, report.count { $0.severity == .warning })
-        findingCounts.withLock { $0[key] = counts }
+        findingCounts.withLock { $0[key] = (document.version, counts.0, counts.1) }
         return counts
     }
 

@@ -42,6 +42,10 @@ struct Bench {
             try await Phases.run(root: root)
             return
         }
+        if arguments.contains("pages") {
+            try await PagesBench.run(root: root)
+            return
+        }
         if arguments.contains("audit") {
             try await AuditBench.run(root: root)
             return

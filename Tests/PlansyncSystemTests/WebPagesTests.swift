@@ -150,6 +150,23 @@ struct WebPagesTests {
         }
     }
 
+    @Test("every word a template asks for is there in Romanian and in English")
+    func everyWordInBothLanguages() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Server/PlansyncServerKit/Web/Templates").standardized
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".mustache") }
+        #expect(names.count >= 6)
+        var keys: Set<String> = []
+        for name in names {
+            let text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+            for match in text.matches(of: /\{\{w\.([A-Za-z]+)\}\}/) { keys.insert(String(match.1)) }
+        }
+        #expect(keys.count > 20)
+        for key in keys.sorted() {
+            #expect(PageLanguage.ro.words[key] != nil && PageLanguage.en.words[key] != nil, "\(key)")
+        }
+    }
+
     // MARK: Setup
 
     /// Negomir's inspector, enrolled over HTTP, with a plan of 2025 synced.

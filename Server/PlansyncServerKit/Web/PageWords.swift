@@ -5,33 +5,51 @@ enum PageLanguage: String, Sendable {
 
     var other: PageLanguage { self == .ro ? .en : .ro }
 
-    /// Every word a template uses, by key (`{{w.plans}}`).
+    /// Every word a template uses, by key (`{{w.plans}}`), in this language.
     var words: [String: String] {
-        switch self {
-        case .ro: [
-            "skip": "Sari la conținut", "menu": "Meniu", "plans": "Planuri", "totals": "Totaluri", "otherLanguage": "English",
-            "signIn": "Autentificare", "signOut": "Ieșire", "county": "Județul", "account": "Utilizator (id)", "password": "Parola",
-            "signInHint": "Parola o stabilește administratorul județului: plansync-server user password ID.",
-            "state": "Starea", "year": "Anul", "any": "oricare", "filter": "Filtrează", "noPlan": "fără plan sincronizat",
-            "uat": "UAT", "awaiting": "Așteaptă județul", "errors": "Erori", "warnings": "Avertismente", "lastSync": "Ultima sincronizare",
-            "version": "versiunea", "history": "Istoricul modificărilor", "grouping": "Grupare", "csv": "Descarcă CSV",
-            "chartCaption": "Bugetul total pe fiecare rând, în lei.", "line": "Rând", "plansCounted": "Planuri", "capacity": "Capacitate",
-            "total": "Total", "backToPlans": "Înapoi la planuri", "bySource": "pe surse de finanțare", "byService": "pe coduri de serviciu",
-            "byUAT": "pe UAT", "register": "înregistrare", "aviz": "aviz",
-        ]
-        case .en: [
-            "skip": "Skip to content", "menu": "Menu", "plans": "Plans", "totals": "Totals", "otherLanguage": "Română",
-            "signIn": "Sign in", "signOut": "Sign out", "county": "County", "account": "User (id)", "password": "Password",
-            "signInHint": "The county's administrator sets the password: plansync-server user password ID.",
-            "state": "State", "year": "Year", "any": "any", "filter": "Filter", "noPlan": "no plan synced",
-            "uat": "UAT", "awaiting": "Awaits the county", "errors": "Errors", "warnings": "Warnings", "lastSync": "Last sync",
-            "version": "version", "history": "Change history", "grouping": "Grouping", "csv": "Download CSV",
-            "chartCaption": "Total budget of each line, in lei.", "line": "Line", "plansCounted": "Plans", "capacity": "Capacity",
-            "total": "Total", "backToPlans": "Back to the plans", "bySource": "by funding source", "byService": "by service code",
-            "byUAT": "by UAT", "register": "registration", "aviz": "aviz",
-        ]
-        }
+        Self.table.mapValues { self == .ro ? $0.ro : $0.en }
     }
 
     subscript(_ key: String) -> String { words[key] ?? key }
+
+    /// Each word once, in both languages side by side: one cannot gain a key the other lacks.
+    private static let table: [String: (ro: String, en: String)] = [
+        "skip": ("Sari la conținut", "Skip to content"),
+        "menu": ("Meniu", "Menu"),
+        "plans": ("Planuri", "Plans"),
+        "totals": ("Totaluri", "Totals"),
+        "otherLanguage": ("English", "Română"),
+        "signIn": ("Autentificare", "Sign in"),
+        "signOut": ("Ieșire", "Sign out"),
+        "county": ("Județul", "County"),
+        "account": ("Utilizator (id)", "User (id)"),
+        "password": ("Parola", "Password"),
+        "signInHint": ("Parola o stabilește administratorul județului: plansync-server user password ID.",
+                       "The county's administrator sets the password: plansync-server user password ID."),
+        "state": ("Starea", "State"),
+        "year": ("Anul", "Year"),
+        "any": ("oricare", "any"),
+        "filter": ("Filtrează", "Filter"),
+        "noPlan": ("fără plan sincronizat", "no plan synced"),
+        "uat": ("UAT", "UAT"),
+        "awaiting": ("Așteaptă județul", "Awaits the county"),
+        "errors": ("Erori", "Errors"),
+        "warnings": ("Avertismente", "Warnings"),
+        "lastSync": ("Ultima sincronizare", "Last sync"),
+        "version": ("versiunea", "version"),
+        "history": ("Istoricul modificărilor", "Change history"),
+        "grouping": ("Grupare", "Grouping"),
+        "csv": ("Descarcă CSV", "Download CSV"),
+        "chartCaption": ("Bugetul total pe fiecare rând, în lei.", "Total budget of each line, in lei."),
+        "line": ("Rând", "Line"),
+        "plansCounted": ("Planuri", "Plans"),
+        "capacity": ("Capacitate", "Capacity"),
+        "total": ("Total", "Total"),
+        "backToPlans": ("Înapoi la planuri", "Back to the plans"),
+        "bySource": ("pe surse de finanțare", "by funding source"),
+        "byService": ("pe coduri de serviciu", "by service code"),
+        "byUAT": ("pe UAT", "by UAT"),
+        "register": ("înregistrare", "registration"),
+        "aviz": ("aviz", "aviz"),
+    ]
 }

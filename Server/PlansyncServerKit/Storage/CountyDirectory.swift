@@ -23,6 +23,8 @@ public final class CountyDirectory: Sendable {
     let logger: Logger
     /// What the server reports at `GET /metrics`, for every county of this directory.
     public let metrics = ServerMetrics()
+    /// The server's bcrypt checks at once, for every county of this directory.
+    let passwordGate = PasswordGate()
     private let stores = Mutex<[Int: CountyStore]>([:])
     private let lock = Mutex<Int32?>(nil)
 
@@ -104,7 +106,7 @@ public final class CountyDirectory: Sendable {
     public func open(_ county: County) async throws -> (store: CountyStore, newCredential: String?) {
         if let store = stores.withLock({ $0[county.code] }) { return (store, nil) }
         let path = url.appendingPathComponent("county-\(county.code).sqlite").path
-        let store = try CountyStore(county: county, path: path, registry: registry, nomenclator: nomenclator, clock: clock, logger: logger, metrics: metrics)
+        let store = try CountyStore(county: county, path: path, registry: registry, nomenclator: nomenclator, clock: clock, logger: logger, metrics: metrics, passwordGate: passwordGate)
         let credential = try await store.createCountyCredentialIfNeeded()
         if let credential { try writeCredential(credential, for: county) }
         // Keep the first store opened for this county: one pool and one plan cache per county.

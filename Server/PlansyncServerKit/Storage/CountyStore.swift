@@ -49,13 +49,17 @@ public final class CountyStore: Sendable {
     /// Where the county reports what it decides and how long its writer takes.
     let metrics: ServerMetrics
 
+    /// The server's password checks, shared by its counties (``PasswordGate``).
+    let passwordGate: PasswordGate
+
     /// The county reviewer's checks, run on every plan as received (``findings(of:)``).
     public let validator: PlanValidator
 
     init(county: County, path: String, registry: SirutaRegistry, nomenclator: ServiceNomenclator = .shipped,
          clock: any WallClock = SystemClock(), logger: Logger = Logger(label: "plansync.county"),
-         metrics: ServerMetrics = ServerMetrics()) throws {
+         metrics: ServerMetrics = ServerMetrics(), passwordGate: PasswordGate = PasswordGate()) throws {
         self.county = county
+        self.passwordGate = passwordGate
         self.metrics = metrics
         self.path = path
         self.registry = registry

@@ -22,7 +22,8 @@ public struct WebSession: Sendable, Equatable {
 /// of the database opens no session. Every attempt is counted before its password is checked, by
 /// the id typed, so attempts sent at once cannot slip past the lock and an id that does not exist
 /// is treated like one that does: five wrong passwords in a row lock the id for a quarter of an
-/// hour. At most ``bcryptSlots`` checks run at once; more attempts are answered "busy".
+/// hour. At most ``PasswordGate/slots`` checks run at once on a server; an attempt waits a
+/// moment for one, then is answered "busy".
 extension CountyStore {
     /// Wrong passwords in a row before the account is locked for ``signInLockout``.
     static let signInAttempts = 5
@@ -33,15 +34,11 @@ extension CountyStore {
     static let bcryptCost: UInt8 = 11
     /// A bcrypt hash of nothing anyone types, checked when the account is unknown (same time).
     private static let decoyHash = Bcrypt.hash("plansync-no-such-account", cost: bcryptCost)
-    /// Password checks running at once, server-wide: sign-in floods must not take the cores
-    /// that the communes' syncs need.
-    static let bcryptSlots = 4
-    private static let bcryptRunning = Mutex(0)
 
     /// Sets (or replaces) an account's password and unlocks it; its open sessions end.
     public func setPassword(_ password: String, for id: AccountID) async throws {
         try Self.checkStrength(password)
-        let hash = await Self.offThePool { Bcrypt.hash(password, cost: Self.bcryptCost) }
+        let hash = await PasswordGate.offThePool { Bcrypt.hash(password, cost: Self.bcryptCost) }
         try await pool.write { db in
             try db.execute(sql: "UPDATE account SET password_hash = ? WHERE id = ?", arguments: [hash, id.rawValue])
             guard db.changesCount == 1 else { throw ServerError.notFound("No account \(id) in \(self.county.name). `plansync-server user list` shows them.") }
@@ -75,7 +72,7 @@ extension CountyStore {
             return try Row.fetchOne(db, sql: "SELECT password_hash, disabled_at FROM account WHERE id = ?", arguments: [id])
         }
         let stored: String? = record?["password_hash"]
-        let matches = try await Self.checkPassword(password, against: stored ?? Self.decoyHash)
+        let matches = try await passwordGate.check(password, against: stored ?? Self.decoyHash)
         guard stored != nil, matches else {
             logger.notice("sign-in refused", metadata: ["account.id": "\(id)"])
             throw SignInRefusal.wrongPassword
@@ -124,21 +121,35 @@ extension CountyStore {
     }
 
     private static func date(_ text: String?) -> Date? { text.flatMap { try? Date($0, strategy: .iso8601) } }
+}
 
-    /// A bcrypt check in one of the ``bcryptSlots``, or `busy` when they are all taken.
-    private static func checkPassword(_ password: String, against hash: String) async throws -> Bool {
-        let admitted = bcryptRunning.withLock { running in
-            guard running < bcryptSlots else { return false }
+/// The bcrypt checks one server runs at once: sign-in floods must not take the cores that the
+/// communes' syncs need. One gate per data directory (a server), shared by its counties.
+final class PasswordGate: Sendable {
+    /// Checks at once; each takes ~0.1 s of one core.
+    static let slots = 4
+    /// How long an attempt waits for a slot before it is answered "busy": a few people signing
+    /// in at the same moment wait a little rather than being turned away.
+    static let patience: Duration = .seconds(2)
+    private let running = Mutex(0)
+
+    /// Whether `password` matches `hash`, checked in one of the ``slots``.
+    func check(_ password: String, against hash: String) async throws -> Bool {
+        let deadline = ContinuousClock.now + Self.patience
+        while !running.withLock({ running in
+            guard running < Self.slots else { return false }
             running += 1
             return true
+        }) {
+            guard ContinuousClock.now < deadline else { throw SignInRefusal.busy }
+            try await Task.sleep(for: .milliseconds(20))
         }
-        guard admitted else { throw SignInRefusal.busy }
-        defer { bcryptRunning.withLock { $0 -= 1 } }
-        return await offThePool { Bcrypt.verify(password, hash: hash) }
+        defer { running.withLock { $0 -= 1 } }
+        return await Self.offThePool { Bcrypt.verify(password, hash: hash) }
     }
 
     /// bcrypt is slow on purpose: it runs beside Swift's few cooperative threads, not on them.
-    private static func offThePool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    static func offThePool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async { continuation.resume(returning: work()) }
         }

@@ -31,7 +31,7 @@ extension Replica {
     public func act(on plan: PlanID, _ name: ActName, _ make: @escaping (PlanVersion) -> WorkflowAct) throws -> PlanDocument {
         try record(on: plan) { current in
             let workflow = current!.workflow
-            guard let version = workflow.target(for: name) else { throw Self.nothingAwaits(name, in: workflow) }
+            guard let version = workflow.target(for: name) else { throw workflow.nothingAwaits(name) }
             return .act(version: version.number, make(version))
         }
     }
@@ -45,22 +45,6 @@ extension Replica {
         return try write { db in
             try self.append(on: plan, { current in try Self.signed(try validator.submission(of: current!, letter: letter), plan: plan, in: db) }, in: db)
         }
-    }
-
-    /// Why no version waits for an act: what the plan's versions are, and what to do.
-    static func nothingAwaits(_ act: ActName, in workflow: PlanWorkflow) -> Rejection {
-        let latest = workflow.latest
-        let need: String = switch act {
-        case .submit, .answer: "there is no draft open; open a modification with `plansync plan modify`"
-        case .modify: "version \(latest.number) is already a draft; edit it"
-        case .register: "no version waits to be registered (a version is registered once the UAT submits it)"
-        case .remark: "no version is under the county's review (submitted or registered)"
-        case .aviz: "no registered version waits for an aviz"
-        case .hcl: "no version waits for an HCL (it follows a favourable aviz, or approves a modification that leaves Chapter I unchanged)"
-        case .prefect: "no approved version waits to be communicated to the prefect"
-        case .publish: "no version communicated to the prefect waits to be published"
-        }
-        return Rejection(code: "wrong-state", message: "Versiunea \(latest.number) este \(latest.state.romanian): \(need) (wrong state).")
     }
 
     /// A version's content as the county holds it: a frozen version replayed from the log up to

@@ -25,7 +25,8 @@ struct WebPagesTests {
             // Not signed in: every page sends to the sign-in page.
             #expect(try await browser.get("/plans").location == "/signin")
             let page = try await browser.signIn(reviewer, county: 18)
-            #expect(page.status == 303 && page.location == "/plans")
+            #expect(page.status == 303 && page.location == "/")
+            #expect(try await browser.get("/").location == "/plans", "a reviewer starts at the plans")
             let cookie = try #require(page.setCookies.first { $0.hasPrefix(WebPages.sessionCookie + "=") })
             for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] { #expect(cookie.contains(attribute), "\(attribute) in \(cookie)") }
 
@@ -198,14 +199,9 @@ final class Browser: Sendable {
 
     let url: URL
     private let cookies = Mutex<[String: String]>([:])
-    private let session: URLSession
 
     init(_ url: URL) {
         self.url = url
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.httpShouldSetCookies = false
-        configuration.httpCookieAcceptPolicy = .never
-        session = URLSession(configuration: configuration, delegate: NoRedirects(), delegateQueue: nil)
     }
 
     func get(_ path: String) async throws -> Page { try await send("GET", path, body: nil) }
@@ -237,9 +233,16 @@ final class Browser: Sendable {
         request.httpMethod = method
         request.httpBody = body
         if body != nil { request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type") }
-        // A connection of its own per request: a kept-alive one the server has just closed (idle
-        // past its head timeout while the suite runs) would reset a POST that cannot be retried.
+        // A connection of its own per request, in a session of its own: libcurl behind
+        // FoundationNetworking reuses a pooled connection the server has just closed and, for a
+        // POST, sends the head again on a new one without the body — the server then waits for
+        // a body that never comes (found as 30-second hangs ending in "Empty reply").
         request.setValue("close", forHTTPHeaderField: "Connection")
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpShouldSetCookies = false
+        configuration.httpCookieAcceptPolicy = .never
+        let session = URLSession(configuration: configuration, delegate: NoRedirects(), delegateQueue: nil)
+        defer { session.finishTasksAndInvalidate() }
         let jar = cookies.withLock { $0 }
         if !jar.isEmpty { request.setValue(jar.map { "\($0.key)=\($0.value)" }.joined(separator: "; "), forHTTPHeaderField: "Cookie") }
         let (data, response) = try await session.data(for: request)

@@ -218,6 +218,15 @@ enum CountyDatabase {
                 CREATE INDEX web_session_by_account ON web_session (account);
                 """)
         }
+        migrator.registerMigration("v6: the devices under which the server records acts made on the web pages") { db in
+            // One per account: an ordinary device row (enrolled in the audit log like any other),
+            // whose credential nobody ever holds; the server writes its operations itself.
+            try db.execute(sql: """
+                CREATE TABLE web_device (
+                    account TEXT PRIMARY KEY REFERENCES account(id),
+                    device TEXT NOT NULL UNIQUE REFERENCES device(id));
+                """)
+        }
         return migrator
     }
 

@@ -250,7 +250,7 @@ extension CountyStore {
         return answer
     }
 
-    private func insertDevice(for account: AccountRecord, label: String, credential: Credential, forkedFrom: String?, publicKey: Data?,
+    func insertDevice(for account: AccountRecord, label: String, credential: Credential, forkedFrom: String?, publicKey: Data?,
                               in db: Database) throws -> DeviceRecord {
         var id = Self.newIdentifier()
         while try DeviceRecord.exists(db, key: id) { id = Self.newIdentifier() }

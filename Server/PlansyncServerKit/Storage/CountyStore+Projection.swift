@@ -74,12 +74,28 @@ extension CountyStore {
     public func document(of plan: PlanDocument, version number: Int) async throws -> PlanDocument? {
         guard let version = plan.workflow.version(number) else { return nil }
         guard let frozenBy = version.frozenBy else { return plan.presenting(version) }
+        let seq = try await pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT seq FROM operation WHERE device = ? AND counter = ?", arguments: [frozenBy.device.rawValue, frozenBy.counter])
+        }
+        guard let seq else { return nil }
+        return try await document(plan.id, throughSeq: seq)?.presenting(version)
+    }
+
+    /// The plan exactly as the county held it after its operation `seq`: its history replayed up
+    /// to there. `nil` when the plan did not exist yet.
+    public func document(_ plan: PlanID, throughSeq seq: Int64) async throws -> PlanDocument? {
         let bodies = try await pool.read { db in
-            try Data.fetchAll(db, sql: """
-                SELECT body FROM operation WHERE plan = ? AND seq <= (SELECT seq FROM operation WHERE device = ? AND counter = ?) ORDER BY seq
-                """, arguments: [plan.id.rawValue, frozenBy.device.rawValue, frozenBy.counter])
+            try Data.fetchAll(db, sql: "SELECT body FROM operation WHERE plan = ? AND seq <= ? ORDER BY seq", arguments: [plan.rawValue, seq])
         }
         let operations = try bodies.map { try PlanOperation(json: JSONReader.parse($0), path: "operation") }
-        return PlanDocument.replay(operations, rules: rules).document?.presenting(version)
+        return PlanDocument.replay(operations, rules: rules).document
+    }
+
+    /// The county's number of the plan's last operation it had received by `time` (ISO 8601, its
+    /// clock; its times grow with its order). `nil` when it had none.
+    public func lastSeq(of plan: PlanID, receivedBy time: String) async throws -> Int64? {
+        try await pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT max(seq) FROM operation WHERE plan = ? AND received_at <= ?", arguments: [plan.rawValue, time])
+        }
     }
 }

@@ -53,10 +53,15 @@ extension CountyStore {
     func latestOperations(of plan: PlanID, count: Int) async throws -> [ChangeHistory.Sequenced] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT seq, body, received_at FROM operation WHERE plan = ? ORDER BY seq DESC LIMIT ?",
-                             arguments: [plan.rawValue, count]).reversed().map { row in
-                ChangeHistory.Sequenced(seq: row["seq"], countyTime: row["received_at"],
-                                        operation: try PlanOperation(json: JSONReader.parse(row["body"] as Data), path: "operation"))
-            }
+                             arguments: [plan.rawValue, count]).reversed().map(Self.sequenced)
+        }
+    }
+
+    /// A plan's operations after its operation `seq`, in the county's order, at most `count`.
+    func operations(of plan: PlanID, after seq: Int64, count: Int) async throws -> [ChangeHistory.Sequenced] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT seq, body, received_at FROM operation WHERE plan = ? AND seq > ? ORDER BY seq LIMIT ?",
+                             arguments: [plan.rawValue, seq, count]).map(Self.sequenced)
         }
     }
 
@@ -65,6 +70,11 @@ extension CountyStore {
         try await pool.read { db in
             Dictionary(try self.people(devices: Set(devices.map(\.rawValue)), in: db).map { ($0.device, $0.account) }) { first, _ in first }
         }
+    }
+
+    private static func sequenced(_ row: Row) throws -> ChangeHistory.Sequenced {
+        ChangeHistory.Sequenced(seq: row["seq"], countyTime: row["received_at"],
+                                operation: try PlanOperation(json: JSONReader.parse(row["body"] as Data), path: "operation"))
     }
 
     /// Who is behind each of these devices.

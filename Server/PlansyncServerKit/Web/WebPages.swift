@@ -36,7 +36,7 @@ final class WebPages: Sendable {
             throw CountyDirectory.Failure(description: "the web pages' templates are missing from this build of plansync-server")
         }
         var templates: [String: MustacheTemplate] = [:]
-        for name in ["layout", "signin", "plans", "plan", "totals", "error"] {
+        for name in ["layout", "signin", "plans", "plan", "diff", "history", "asof", "totals", "admin", "audit", "error"] {
             let text = try String(contentsOf: folder.appendingPathComponent("\(name).mustache"), encoding: .utf8)
             templates[name] = try MustacheTemplate(string: text)
         }
@@ -52,25 +52,22 @@ final class WebPages: Sendable {
                      body: .init(byteBuffer: stylesheet))
         }
         router.get("/") { [self] request, _ in
-            Self.redirect(try await signedIn(request) == nil ? "/signin" : "/plans")
+            guard let (_, session) = try await signedIn(request) else { return Self.redirect("/signin") }
+            // Each role's first page: the administrator reads no plans.
+            return Self.redirect(Permissions.allows(session.account, .read) ? "/plans" : session.account.role == .administrator ? "/admin" : "/audit")
         }
         router.get("/signin") { [self] request, _ in signInPage(request, message: nil, account: "", status: .ok) }
         router.post("/signin") { [self] request, context in try await signIn(request, context: context) }
         router.post("/signout") { [self] request, context in try await signOut(request, context: context) }
         router.get("/plans") { [self] request, _ in try await page(request) { store, session, language in try await plans(request, store, session, language) } }
-        router.get("/plans/:id") { [self] request, context in
-            let id = PlanID(context.parameters.get("id") ?? "")
-            return try await page(request) { store, session, language in try await plan(id, store, session, language) }
-        }
         router.get("/totals") { [self] request, _ in try await page(request) { store, session, language in try await totals(request, store, session, language) } }
         router.get("/totals.csv") { [self] request, _ in
             guard let (store, session) = try await signedIn(request) else { return Self.redirect("/signin") }
             let totals = try await countyTotals(store, session, by: Self.grouping(of: request))
-            return Response(status: .ok, headers: [
-                .contentType: "text/csv; charset=utf-8", .cacheControl: "no-store", HTTPField.Name("X-Content-Type-Options")!: "nosniff",
-                .contentDisposition: "attachment; filename=\"totaluri-\(store.county.code)-\(totals.grouping.rawValue).csv\"",
-            ], body: .init(byteBuffer: ByteBuffer(string: totals.csv)))
+            return Self.download(Data(totals.csv.utf8), type: "text/csv; charset=utf-8", name: "totaluri-\(store.county.code)-\(totals.grouping.rawValue).csv")
         }
+        registerPlanRoutes(on: router)
+        registerAdminRoutes(on: router)
     }
 
     // MARK: Sessions
@@ -85,9 +82,16 @@ final class WebPages: Sendable {
     }
 
     /// A page for a signed-in person, or the sign-in page; a failure is a page too, never a stack.
-    private func page(_ request: Request, _ body: (CountyStore, WebSession, PageLanguage) async throws -> Response) async throws -> Response {
+    /// With `form` (a POST), the form must carry the session's own form token: a form sent from
+    /// another site (CSRF) or another session is refused before anything is done.
+    func page(_ request: Request, form: [String: String]? = nil,
+              _ body: (CountyStore, WebSession, PageLanguage) async throws -> Response) async throws -> Response {
         let language = Self.language(of: request)
         guard let (store, session) = try await signedIn(request) else { return Self.redirect("/signin") }
+        if let form, !(form["formToken"].map { constantTimeEqual($0, session.formToken) } ?? false) {
+            return render("error", status: .forbidden, language: language, title: "403", store: store, session: session,
+                          ["message": language["formRefused"]])
+        }
         do {
             var response = try await body(store, session, language)
             if let asked = request.uri.queryParameters["lang"].flatMap({ PageLanguage(rawValue: String($0)) }) {
@@ -132,7 +136,7 @@ final class WebPages: Sendable {
         do {
             // A new session at every sign-in: a token planted before it is never the one used after.
             let session = try await store.signIn(account: account, password: form["password", default: ""])
-            var response = Self.redirect("/plans")
+            var response = Self.redirect("/")
             response.setCookie(Cookie(name: Self.sessionCookie, value: "\(code).\(session.token)", path: "/", secure: true, httpOnly: true, sameSite: .strict))
             response.setCookie(Cookie(name: "plansync_county", value: String(code), maxAge: 365 * 86_400, path: "/", secure: true, httpOnly: true, sameSite: .strict))
             return response
@@ -156,7 +160,7 @@ final class WebPages: Sendable {
         guard let (store, session) = try await signedIn(request) else { return Self.redirect("/signin") }
         guard let sent = form["formToken"], constantTimeEqual(sent, session.formToken) else {
             return render("error", status: .forbidden, language: Self.language(of: request), title: "403", store: store, session: session,
-                          ["message": "Formularul nu vine de la această sesiune (CSRF); ieșirea nu s-a făcut."])
+                          ["message": Self.language(of: request)["formRefused"]])
         }
         try await store.signOut(token: session.token)
         var response = Self.redirect("/signin")
@@ -213,57 +217,8 @@ final class WebPages: Sendable {
         ])
     }
 
-    private func plan(_ id: PlanID, _ store: CountyStore, _ session: WebSession, _ language: PageLanguage) async throws -> Response {
-        guard let document = try await store.plan(id), Permissions.allows(session.account, .read),
-              Permissions.covers(session.account, siruta: document.siruta)
-        else { throw ServerError.notFound("There is no plan \(id) among the plans this account reads.") }
-        let findings = store.validator.check(document).findings
-        let history = try await store.latestOperations(of: id, count: 200)
-        let people = try await store.people(of: Set(history.map(\.operation.id.device)))
-        let lines = ChangeHistory.lines(history, people: people)
-        let uat = directory.registry[document.siruta]?.name ?? "SIRUTA \(document.siruta)"
-        return render("plan", language: language, title: "\(uat) — \(document.year)", store: store, session: session, [
-            "uat": uat, "version": String(document.workflow.latest.number), "state": document.workflow.latest.state.romanian,
-            "lastSync": Self.time(document.lastChange), "document": PlanRenderer(document, findings: findings, registry: directory.registry).htmlBody(),
-            "history": lines.reversed().map { line in
-                ["time": line.countyTime ?? line.deviceTime, "who": line.person ?? line.device, "role": line.role ?? "",
-                 "what": line.label ?? line.kind, "path": line.path.flatMap { $0.isEmpty ? nil : $0 } as Any]
-            },
-        ])
-    }
-
-    private func totals(_ request: Request, _ store: CountyStore, _ session: WebSession, _ language: PageLanguage) async throws -> Response {
-        let grouping = Self.grouping(of: request)
-        let totals = try await countyTotals(store, session, by: grouping)
-        let labels: [CountyTotals.Grouping: String] = [.source: language["bySource"], .service: language["byService"], .uat: language["byUAT"]]
-        let title = language["totals"] + " " + (labels[grouping] ?? "") + " — " + store.county.name
-        return render("totals", language: language, title: title, store: store, session: session, [
-            "by": grouping.rawValue,
-            "groupings": CountyTotals.Grouping.allCases.map { ["value": $0.rawValue, "label": labels[$0] ?? $0.rawValue, "selected": $0 == grouping] },
-            "chart": TotalsChart(totals: totals, title: title).svg,
-            "sources": CountyTotals.sources.map { ["label": $0.label] },
-            "lines": (totals.lines + [totals.total]).map { line in
-                ["label": line.key == "total" ? language["total"] : line.label, "plans": String(line.plans), "capacity": Lei.group(line.capacity),
-                 "amounts": CountyTotals.sources.map { Lei.format(bani: line.budgets[$0.column] ?? 0) }, "total": Lei.format(bani: line.total)]
-            },
-        ])
-    }
-
-    /// The county's totals over the plans the account reads, each by the version the county counts.
-    private func countyTotals(_ store: CountyStore, _ session: WebSession, by grouping: CountyTotals.Grouping) async throws -> CountyTotals {
-        guard Permissions.allows(session.account, .read) else { throw ServerError.forbidden(Permissions.readRefusal(for: session.account.role)) }
-        var counted: [CountyTotals.Counted] = []
-        for summary in try await store.planSummaries(siruta: session.account.siruta) {
-            guard let plan = try await store.plan(summary.id), let version = CountyTotals.countedVersion(of: plan.workflow),
-                  let uat = directory.registry[plan.siruta], let document = try await store.document(of: plan, version: version.number)
-            else { continue }
-            counted.append(.init(uat: uat, version: version, document: document))
-        }
-        return CountyTotals(counted, by: grouping)
-    }
-
     /// Errors and warnings of a plan's latest state, computed once per version of it.
-    private func findings(of summary: PlanSummary, in store: CountyStore) async throws -> (errors: Int, warnings: Int) {
+    func findings(of summary: PlanSummary, in store: CountyStore) async throws -> (errors: Int, warnings: Int) {
         let key = "\(store.county.code)/\(summary.id)"
         if let known = findingCounts.withLock({ $0[key] }), known.version == summary.version { return (known.errors, known.warnings) }
         guard let document = try await store.plan(summary.id) else { return (0, 0) }
@@ -275,17 +230,20 @@ final class WebPages: Sendable {
 
     // MARK: Rendering
 
-    private func render(_ template: String, status: HTTPResponse.Status = .ok, language: PageLanguage, title: String,
+    func render(_ template: String, status: HTTPResponse.Status = .ok, language: PageLanguage, title: String,
                         store: CountyStore?, session: WebSession?, _ values: [String: Any]) -> Response {
         var context: [String: Any] = [
             "lang": language.rawValue, "w": language.words, "title": title, "county": store?.county.name as Any,
             "otherLanguage": language.other.rawValue, "otherLanguageLink": "?lang=\(language.other.rawValue)",
         ]
         if let session {
-            context["user"] = ["name": session.account.name, "role": session.account.role.rawValue, "formToken": session.formToken]
+            let role = session.account.role
+            context["user"] = ["name": session.account.name, "role": role.rawValue, "formToken": session.formToken,
+                               "reads": Permissions.allows(session.account, .read), "audits": [.auditor, .administrator, .reviewer].contains(role),
+                               "administers": role == .administrator]
         }
         context.merge(values) { $1 }
-        let html = library.render(context, withTemplate: template) ?? ""
+        let html = library.render(Self.withoutAbsentValues(context) ?? [:], withTemplate: template) ?? ""
         return Response(status: status, headers: [
             .contentType: "text/html; charset=utf-8",
             // No script runs on these pages, and none may be injected to run.
@@ -294,21 +252,34 @@ final class WebPages: Sendable {
         ], body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
-    private static func redirect(_ location: String) -> Response {
+    /// The context without its `nil`s: the engine would print an absent value wrapped in `Any`
+    /// as "nil" and open its section; absent, it prints nothing and skips the section.
+    private static func withoutAbsentValues(_ value: Any) -> Any? {
+        let mirror = Mirror(reflecting: value)
+        if mirror.displayStyle == .optional {
+            guard let wrapped = mirror.children.first?.value else { return nil }
+            return withoutAbsentValues(wrapped)
+        }
+        if let dictionary = value as? [String: Any] { return dictionary.compactMapValues(withoutAbsentValues) }
+        if let array = value as? [Any] { return array.compactMap(withoutAbsentValues) }
+        return value
+    }
+
+    static func redirect(_ location: String) -> Response {
         Response(status: .seeOther, headers: [.location: location])
     }
 
-    private static func language(of request: Request) -> PageLanguage {
+    static func language(of request: Request) -> PageLanguage {
         request.uri.queryParameters["lang"].flatMap { PageLanguage(rawValue: String($0)) }
             ?? request.cookies[languageCookie].flatMap { PageLanguage(rawValue: $0.value) } ?? .ro
     }
 
-    private static func grouping(of request: Request) -> CountyTotals.Grouping {
+    static func grouping(of request: Request) -> CountyTotals.Grouping {
         request.uri.queryParameters["by"].flatMap { CountyTotals.Grouping(rawValue: String($0)) } ?? .source
     }
 
     /// A form body (`application/x-www-form-urlencoded`), at most 16 KiB.
-    private static func form(_ request: Request, context: some RequestContext) async throws -> [String: String] {
+    static func form(_ request: Request, context: some RequestContext) async throws -> [String: String] {
         var request = request
         let body = try await request.collectBody(upTo: 16 << 10)
         var fields: [String: String] = [:]
@@ -321,7 +292,15 @@ final class WebPages: Sendable {
 
     private static func clock(_ date: Date) -> String { date.formatted(.iso8601.time(includingFractionalSeconds: false)) }
 
-    private static func time(_ stamp: HLCTimestamp) -> String {
+    /// A file to save (a CSV, an evidence bundle), never shown inline.
+    static func download(_ data: Data, type: String, name: String) -> Response {
+        Response(status: .ok, headers: [
+            .contentType: type, .cacheControl: "no-store", HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+            .contentDisposition: "attachment; filename=\"\(name)\"",
+        ], body: .init(byteBuffer: ByteBuffer(data: data)))
+    }
+
+    static func time(_ stamp: HLCTimestamp) -> String {
         Date(timeIntervalSince1970: Double(stamp.wallMillis) / 1000).formatted(.iso8601)
     }
 }

@@ -40,8 +40,11 @@ public enum ChangeHistory {
     }
 
     /// Every change, with the value each replaced, by replaying the plan as it goes.
-    public static func lines(_ operations: [Sequenced], people: [DeviceID: Account]) -> [HistoryLine] {
-        var plan: PlanDocument?
+    ///
+    /// - Parameter plan: the plan as it stood before the first of `operations` (`nil` when they
+    ///   start at its creation): what the first lines' old values and row places are read from.
+    public static func lines(_ operations: [Sequenced], people: [DeviceID: Account], after plan: PlanDocument? = nil) -> [HistoryLine] {
+        var plan = plan
         var lines: [HistoryLine] = []
         lines.reserveCapacity(operations.count)
         for item in operations {
@@ -97,7 +100,8 @@ public enum ChangeHistory {
         }
     }
 
-    private static func romanian(_ act: ActName) -> String {
+    /// An act's name as the history and the pages write it.
+    public static func romanian(_ act: ActName) -> String {
         switch act {
         case .submit: "transmitere spre avizare"
         case .register: "înregistrare la consiliul județean"

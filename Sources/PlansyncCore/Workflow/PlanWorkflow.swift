@@ -184,6 +184,22 @@ public struct PlanWorkflow: Codable, Hashable, Sendable {
     /// Remarks the UAT has not answered yet.
     public var openRemarks: [Remark] { remarks.filter { $0.answer == nil } }
 
+    /// Why no version waits for an act: what the plan's versions are, and what to do — the same
+    /// words whether the act was typed at a commune's computer or sent from the county's pages.
+    public func nothingAwaits(_ act: ActName) -> Rejection {
+        let need: String = switch act {
+        case .submit, .answer: "there is no draft open; open a modification with `plansync plan modify`"
+        case .modify: "version \(latest.number) is already a draft; edit it"
+        case .register: "no version waits to be registered (a version is registered once the UAT submits it)"
+        case .remark: "no version is under the county's review (submitted or registered)"
+        case .aviz: "no registered version waits for an aviz"
+        case .hcl: "no version waits for an HCL (it follows a favourable aviz, or approves a modification that leaves Chapter I unchanged)"
+        case .prefect: "no approved version waits to be communicated to the prefect"
+        case .publish: "no version communicated to the prefect waits to be published"
+        }
+        return Rejection(code: "wrong-state", message: "Versiunea \(latest.number) este \(latest.state.romanian): \(need) (wrong state).")
+    }
+
     /// The version an act of this kind is meant for now: the draft for a submission or an answer,
     /// the version waiting for the county or the council for theirs. `nil` when none is waiting.
     public func target(for act: ActName) -> PlanVersion? {

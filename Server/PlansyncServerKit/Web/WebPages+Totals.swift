@@ -1,0 +1,38 @@
+import Foundation
+import Hummingbird
+import PlansyncCore
+import PlansyncProtocol
+
+/// The county's totals per funding source, service code or UAT: a chart drawn on the server, a
+/// table, and the same figures as CSV.
+extension WebPages {
+    func totals(_ request: Request, _ store: CountyStore, _ session: WebSession, _ language: PageLanguage) async throws -> Response {
+        let grouping = Self.grouping(of: request)
+        let totals = try await countyTotals(store, session, by: grouping)
+        let labels: [CountyTotals.Grouping: String] = [.source: language["bySource"], .service: language["byService"], .uat: language["byUAT"]]
+        let title = language["totals"] + " " + (labels[grouping] ?? "") + " — " + store.county.name
+        return render("totals", language: language, title: title, store: store, session: session, [
+            "by": grouping.rawValue,
+            "groupings": CountyTotals.Grouping.allCases.map { ["value": $0.rawValue, "label": labels[$0] ?? $0.rawValue, "selected": $0 == grouping] },
+            "chart": TotalsChart(totals: totals, title: title).svg,
+            "sources": CountyTotals.sources.map { ["label": $0.label] },
+            "lines": (totals.lines + [totals.total]).map { line in
+                ["label": line.key == "total" ? language["total"] : line.label, "plans": String(line.plans), "capacity": Lei.group(line.capacity),
+                 "amounts": CountyTotals.sources.map { Lei.format(bani: line.budgets[$0.column] ?? 0) }, "total": Lei.format(bani: line.total)]
+            },
+        ])
+    }
+
+    /// The county's totals over the plans the account reads, each by the version the county counts.
+    func countyTotals(_ store: CountyStore, _ session: WebSession, by grouping: CountyTotals.Grouping) async throws -> CountyTotals {
+        guard Permissions.allows(session.account, .read) else { throw ServerError.forbidden(Permissions.readRefusal(for: session.account.role)) }
+        var counted: [CountyTotals.Counted] = []
+        for summary in try await store.planSummaries(siruta: session.account.siruta) {
+            guard let plan = try await store.plan(summary.id), let version = CountyTotals.countedVersion(of: plan.workflow),
+                  let uat = directory.registry[plan.siruta], let document = try await store.document(of: plan, version: version.number)
+            else { continue }
+            counted.append(.init(uat: uat, version: version, document: document))
+        }
+        return CountyTotals(counted, by: grouping)
+    }
+}

@@ -35,6 +35,8 @@ enum PagesBench {
         let cookie = "__Host-plansync_session=\(county.code).\(session.token)"
         print("pages: \(county.name), \(uats.count) UATs with a plan of 120 operations each, real server over HTTP")
         for (label, path) in [("plans", "/plans"), ("plans by errors", "/plans?sort=-errors"), ("a plan", "/plans/\(plan)"),
+                              ("a plan's timeline", "/plans/\(plan)/history"), ("a plan as of op 60", "/plans/\(plan)/asof?seq=60"),
+                              ("versions diff", "/plans/\(plan)/diff?from=1&to=1"), ("evidence bundle", "/plans/\(plan)/bundle"),
                               ("totals by UAT", "/totals?by=uat"), ("totals CSV", "/totals.csv?by=uat")] {
             var request = URLRequest(url: URL(string: server.url + path)!)
             request.setValue(cookie, forHTTPHeaderField: "Cookie")

@@ -209,4 +209,40 @@ struct WebActsTests {
             }
         }
     }
+
+    @Test("a session cookie planted before sign-in is never the one used after; every free text typed into a form comes back as text on every page")
+    func fixationAndInjection() async throws {
+        let county = try await TestCounty()
+        try await withServer(county.directory) { url in
+            let (_, plan) = try await Self.submittedPlan(county, url: url)
+            let reviewer = try await WebPagesTests.account(county, role: .reviewer)
+            let browser = Browser(url)
+            browser.plant(WebPages.sessionCookie, "18.planted-by-someone-else")
+            #expect(try await browser.get("/plans").location == "/signin", "a planted token opens nothing")
+            let signed = try await browser.signIn(reviewer, county: 18)
+            let cookie = try #require(signed.setCookies.first { $0.hasPrefix(WebPages.sessionCookie + "=") })
+            #expect(!cookie.contains("planted"), "sign-in sets a session of its own")
+            #expect(try await county.store.webSession(token: "planted-by-someone-else") == nil)
+
+            let script = "<script>alert(1)</script>"
+            let token = try #require(browser.formToken(in: try await browser.get("/plans/\(plan)").body))
+            #expect(try await browser.post("/plans/\(plan)/register", ["formToken": token, "number": "5552 \(script)", "date": "20.03.2024"]).status == 303)
+            #expect(try await browser.post("/plans/\(plan)/remark", ["formToken": token, "text": "Observație \(script)"]).status == 303)
+            let refused = try await browser.post("/plans/\(plan)/remark", ["formToken": token, "path": script, "text": script])
+            #expect(!refused.body.contains(script), "a refused form shows what was typed as text")
+            #expect(try await browser.post("/plans/\(plan)/aviz", ["formToken": token, "form": "hcj", "reference": "HCJ nr. 39/21.03.2024 \(script)",
+                                                                    "outcome": "favourable-with-remarks", "remarks": script]).status == 303)
+            for path in ["/plans/\(plan)", "/plans/\(plan)/history", "/plans/\(plan)/asof?seq=99", "/plans", "/plans/\(plan)/diff"] {
+                let page = try await browser.get(path)
+                #expect(page.status == 200 && !page.body.contains(script), "\(path)")
+            }
+            #expect(try await browser.get("/plans/\(plan)").body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+            let admin = Browser(url)
+            _ = try await admin.signIn(try await WebPagesTests.account(county, role: .administrator), county: 18)
+            let adminToken = try #require(admin.formToken(in: try await admin.get("/admin").body))
+            let added = try await admin.post("/admin/accounts", ["formToken": adminToken, "name": "Ion \(script)", "role": "auditor"])
+            let listed = try await admin.get("/admin")
+            #expect(added.status == 200 && !added.body.contains(script) && !listed.body.contains(script) && listed.body.contains("Ion &lt;script&gt;"))
+        }
+    }
 }

@@ -206,6 +206,10 @@ final class Browser: Sendable {
 
     func get(_ path: String) async throws -> Page { try await send("GET", path, body: nil) }
 
+    /// Puts a cookie in this browser's jar, as a page of another site or a person at the
+    /// keyboard could.
+    func plant(_ name: String, _ value: String) { cookies.withLock { $0[name] = value } }
+
     func post(_ path: String, _ form: [String: String]) async throws -> Page {
         let body = form.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
         return try await send("POST", path, body: Data(body.utf8))

@@ -78,8 +78,20 @@ extension CountyStore {
             try Int64.fetchOne(db, sql: "SELECT seq FROM operation WHERE device = ? AND counter = ?", arguments: [frozenBy.device.rawValue, frozenBy.counter])
         }
         guard let seq else { return nil }
-        return try await document(plan.id, throughSeq: seq)?.presenting(version)
+        // What froze a version never changes: its replay is kept (the totals ask for every
+        // counted plan's at each request).
+        let key = FrozenKey(plan: plan.id, seq: seq)
+        if let kept = frozenVersions.withLock({ $0[key] }) { return kept.presenting(version) }
+        guard let frozen = try await document(plan.id, throughSeq: seq) else { return nil }
+        frozenVersions.withLock { kept in
+            if kept.count >= Self.frozenVersionsKept { kept.removeAll(keepingCapacity: true) }
+            kept[key] = frozen
+        }
+        return frozen.presenting(version)
     }
+
+    /// Replays of frozen versions kept at most: more than a county's plans have versions counted.
+    static let frozenVersionsKept = 512
 
     /// The plan exactly as the county held it after its operation `seq`: its history replayed up
     /// to there. `nil` when the plan did not exist yet.
@@ -98,4 +110,10 @@ extension CountyStore {
             try Int64.fetchOne(db, sql: "SELECT max(seq) FROM operation WHERE plan = ? AND received_at <= ?", arguments: [plan.rawValue, time])
         }
     }
+}
+
+/// A frozen version's replay, by its plan and the county's number of the act that froze it.
+struct FrozenKey: Hashable, Sendable {
+    let plan: PlanID
+    let seq: Int64
 }

@@ -49,6 +49,9 @@ public final class CountyStore: Sendable {
     /// Where the county reports what it decides and how long its writer takes.
     let metrics: ServerMetrics
 
+    /// Replays of frozen versions (``document(of:version:)``).
+    let frozenVersions = Mutex<[FrozenKey: PlanDocument]>([:])
+
     /// The last id and stamp given under each web device (``recordFromWeb(_:on:by:_:)``).
     let webAuthors = Mutex<[String: WebAuthor]>([:])
 

@@ -7,7 +7,8 @@ import PlansyncProtocol
 import PlansyncServerKit
 
 /// How fast the county's web pages answer for a county of 100 UATs, each with a plan of 120
-/// operations, from the real `plansync-server` over HTTP (`plansync-bench DIR pages`).
+/// operations and a service with its budget, sent to the county (so the totals count every one),
+/// from the real `plansync-server` over HTTP (`plansync-bench DIR pages`).
 enum PagesBench {
     static let uatCount = 100
 
@@ -24,6 +25,7 @@ enum PagesBench {
             var writer = AuditBench.Writer(device: session.deviceID, siruta: uat.siruta)
             let outcomes = try await store.push(writer.next(120), from: session).outcomes
             precondition(outcomes.allSatisfy { $0.seq != nil })
+            try await submit(writer.plan, of: uat, as: session, after: writer.counter, stampedFrom: writer.start, in: store)
         }
         let reviewer = try await store.addAccount(name: "Revizor", role: .reviewer, siruta: nil).account
         try await store.setPassword("parola-de-bench-1", for: AccountID(reviewer.id))
@@ -51,5 +53,38 @@ enum PagesBench {
             Bench.report("pages: \(label) (median of 20)", String(format: "%.1f ms", Bench.median(times)),
                          String(format: "first %.1f ms, slowest %.1f ms", first, times.max()!), target: "< 50 ms")
         }
+    }
+
+    /// Adds a service with a budget to the plan and sends it to the county, with the findings the
+    /// county's own checks give (a device's submission is checked against them).
+    private static func submit(_ plan: PlanID, of uat: UAT, as session: Session, after counter: Int64, stampedFrom start: Int64,
+                               in store: CountyStore) async throws {
+        func operation(_ number: Int64, _ change: Change) -> PlanOperation {
+            PlanOperation(id: OpID(device: session.deviceID, counter: counter + number), hlc: HLCTimestamp(wallMillis: start + counter + number, logical: 0),
+                          author: "bench", plan: plan, change: change)
+        }
+        guard let table = try await store.plan(plan)?.schema.table("services") else { throw BenchError("the plan has no table of services") }
+        var cells: [String: Value] = [:]
+        for (column, text) in ["code": "8810 ID-IV", "name": "Asistenți personali", "capacity": "10", "budget.local": "\(uat.siruta.rawValue % 997).000"] {
+            guard let kind = table.kind(of: column) else { throw BenchError("services has no column \(column)") }
+            cells[column] = try kind.parse(text)
+        }
+        var next: Int64 = 1
+        func push(_ change: Change) async throws {
+            let outcome = try await store.push([operation(next, change)], from: session).outcomes.first
+            next += 1
+            guard outcome?.seq != nil else { throw BenchError("refused: \(outcome?.rejection?.message ?? "")") }
+        }
+        try await push(.insertRow(table: "services", position: "s000001", fields: cells))
+        // A chapter the UAT has nothing for says so, as the clerks of the seed plans write it.
+        guard let drafted = try await store.plan(plan) else { throw BenchError("no plan \(plan)") }
+        for finding in store.validator.check(drafted).errors where finding.code == "chapter-present" {
+            try await push(.setField(path: finding.path + ".note", value: .text("nu este cazul"), supersedes: []))
+        }
+        guard let document = try await store.plan(plan) else { throw BenchError("no plan \(plan)") }
+        let submission = operation(next, .act(version: 1, .submit(letter: "Nr. 1/12.03.2025", contentHash: PlanSnapshot(document).hash,
+                                                               findings: store.validator.check(document).marks)))
+        let outcome = try await store.push([submission], from: session).outcomes.first
+        guard outcome?.seq != nil else { throw BenchError("the submission was refused: \(outcome?.rejection?.message ?? "")") }
     }
 }

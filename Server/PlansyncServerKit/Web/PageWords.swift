@@ -12,6 +12,18 @@ enum PageLanguage: String, Sendable {
 
     subscript(_ key: String) -> String { words[key] ?? key }
 
+    /// A count with its noun: "1 rând", "2 rânduri", "20 de rânduri"; "1 line", "2 lines".
+    func count(_ number: Int, ro: (one: String, many: String), en: (one: String, many: String)) -> String {
+        switch self {
+        case .en: return "\(number) \(number == 1 ? en.one : en.many)"
+        case .ro:
+            if number == 1 { return "1 \(ro.one)" }
+            // Romanian puts "de" between a number and its noun from 20 on, except after 1–19 in the last two digits.
+            let lastTwo = number % 100
+            return lastTwo == 0 && number > 0 || lastTwo >= 20 ? "\(number) de \(ro.many)" : "\(number) \(ro.many)"
+        }
+    }
+
     /// Each word once, in both languages side by side: one cannot gain a key the other lacks.
     private static let table: [String: (ro: String, en: String)] = [
         "skip": ("Sari la conținut", "Skip to content"),

@@ -130,9 +130,12 @@ extension WebPages {
             let result = try await store.verifyLog()
             let problems = result.problems.sorted { ($0.entry ?? .max) < ($1.entry ?? .max) }
             values["intact"] = problems.isEmpty
-            values["summary"] = language == .ro
-                ? "\(result.entries) intrări, \(result.checkpoints) puncte de control semnate, \(result.operations) operații, \(result.plans) planuri."
-                : "\(result.entries) entries, \(result.checkpoints) signed checkpoints, \(result.operations) operations, \(result.plans) plans."
+            values["summary"] = [
+                language.count(Int(result.entries), ro: ("intrare", "intrări"), en: ("entry", "entries")),
+                language.count(result.checkpoints, ro: ("punct de control semnat", "puncte de control semnate"), en: ("signed checkpoint", "signed checkpoints")),
+                language.count(result.operations, ro: ("operație", "operații"), en: ("operation", "operations")),
+                language.count(result.plans, ro: ("plan", "planuri"), en: ("plan", "plans")),
+            ].joined(separator: ", ") + "."
             values["firstBad"] = result.firstProblem?.entry.map(String.init) as Any
             values["problems"] = problems.prefix(50).map(\.description)
         }

@@ -154,7 +154,13 @@ extension WebPages {
             "choices": (1...count).map { ["value": String($0), "isFrom": $0 == from, "isTo": $0 == to] },
             "fields": difference.fields.map { ["path": $0.path, "before": shown($0.before), "after": shown($0.after)] },
             "rows": difference.rows.map { row in
-                ["table": row.table, "row": row.row.description, "kind": row.kind.rawValue, "kindLabel": language["diff" + row.kind.rawValue.capitalized],
+                // A row as people find it: its table's title, its place and its first cell.
+                let side = row.kind == .removed ? before : after
+                let place = side.visibleRows(of: row.table).firstIndex { $0.id == row.row }.map { String($0 + 1) } ?? "?"
+                let schema = side.schema.table(row.table)
+                let first = schema?.columns.first.flatMap { side.row(row.row, in: row.table)?.fields[$0.name]?.value }
+                return ["table": schema?.title ?? row.table, "row": language["row"] + " " + place + (first.map { " — \($0)" } ?? ""),
+                        "kind": row.kind.rawValue, "kindLabel": language["diff" + row.kind.rawValue.capitalized],
                  "cells": row.cells.map { ["path": $0.path, "before": shown($0.before), "after": shown($0.after)] }]
             },
             "totals": difference.totals.map { total in

@@ -207,8 +207,8 @@ final class WebPages: Sendable {
         let years = Set(summaries.map(\.year)).sorted(by: >)
         return render("plans", language: language, title: language["plans"] + " — " + store.county.name, store: store, session: session, [
             "rows": rows.map(\.context),
-            "summary": language == .ro ? "\(rows.count) rânduri; \(rows.filter { !$0.awaiting.isEmpty }.count) așteaptă județul."
-                : "\(rows.count) lines; \(rows.filter { !$0.awaiting.isEmpty }.count) await the county.",
+            "summary": language.count(rows.count, ro: ("rând", "rânduri"), en: ("line", "lines"))
+                + (language == .ro ? "; \(rows.filter { !$0.awaiting.isEmpty }.count) așteaptă județul." : "; \(rows.filter { !$0.awaiting.isEmpty }.count) await the county."),
             "columns": columns.map { ["label": $0.label, "link": link($0.key), "current": $0.key == sortKey,
                                       "direction": descending ? "descending" : "ascending"] },
             "states": VersionState.allCases.map { ["value": $0.rawValue, "label": $0.romanian, "selected": $0 == state] },

@@ -214,12 +214,13 @@ final class InProcessTransport: SyncTransport {
 
 
 /// Runs the real HTTP server on a loopback port for the duration of `body` (with the given
-/// connection timeouts, the server's own by default).
-func withServer<T: Sendable>(_ directory: CountyDirectory, idleTimeout: TimeAmount = .seconds(30), headTimeout: TimeAmount = .seconds(10),
+/// connection timeouts, the server's own by default; on a port of the system's choice unless a
+/// test brings a server back where its clients know it).
+func withServer<T: Sendable>(_ directory: CountyDirectory, port: Int = 0, idleTimeout: TimeAmount = .seconds(30), headTimeout: TimeAmount = .seconds(10),
                              logger: Logger = Logger(label: "plansync.server"),
                              _ body: @Sendable (URL) async throws -> T) async throws -> T {
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-    let configuration = ServerConfiguration(host: "127.0.0.1", port: 0, directory: directory, idleTimeout: idleTimeout, headTimeout: headTimeout)
+    let configuration = ServerConfiguration(host: "127.0.0.1", port: port, directory: directory, idleTimeout: idleTimeout, headTimeout: headTimeout)
     let app = try buildApplication(configuration, logger: logger) { port in
         continuation.yield(port)
     }

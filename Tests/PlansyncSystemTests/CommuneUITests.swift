@@ -247,17 +247,5 @@ struct CommuneUITests {
 
 /// Runs the commune's page for `replica` on a loopback port for the duration of `body`.
 func withCommuneUI<T: Sendable>(_ replica: Replica, _ body: @Sendable (URL) async throws -> T) async throws -> T {
-    let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-    let app = try CommuneUI.application(replica: replica, port: 0) { port in continuation.yield(port) }
-    return try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask {
-            try await app.runService(gracefulShutdownSignals: [])
-            return nil
-        }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw ClientError("the commune's page did not start") }
-        let result = try await body(URL(string: "http://127.0.0.1:\(port)")!)
-        group.cancelAll()
-        return result
-    }
+    try await withLoopback({ onPort in try CommuneUI.application(replica: replica, port: 0, onServerRunning: onPort) }, body)
 }

@@ -3,7 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 @testable import PlansyncClientKit
-import PlansyncClientUI
+@testable import PlansyncClientUI
 import PlansyncCore
 import PlansyncProtocol
 @testable import PlansyncServerKit
@@ -229,6 +229,21 @@ struct CommuneUITests {
                 #expect(script.status == 200 && script.headers["Content-Type"]?.hasPrefix("text/javascript") == true)
                 #expect(try await browser.get("/static/other.js").status == 404)
             }
+        }
+    }
+
+    @Test("every word a template of the page asks for is there, in Romanian and in English")
+    func everyWordInBothLanguages() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Client/PlansyncClientUI/Templates").standardized
+        var keys: Set<String> = []
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) where name.hasSuffix(".mustache") {
+            let text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+            for match in text.matches(of: /\{\{w\.([A-Za-z]+)\}\}/) { keys.insert(String(match.1)) }
+        }
+        #expect(keys.count > 40)
+        for key in keys.sorted() {
+            #expect(PlansyncClientUI.PageLanguage.ro.words[key] != nil && PlansyncClientUI.PageLanguage.en.words[key] != nil, "\(key)")
         }
     }
 

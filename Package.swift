@@ -79,10 +79,22 @@ let package = Package(
             ],
             path: "Client/PlansyncClientKit"
         ),
+        .target(
+            name: "PlansyncClientUI",
+            // The commune's web page (`plansync ui`): the same edits as the CLI, served on localhost.
+            dependencies: [
+                "PlansyncClientKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            path: "Client/PlansyncClientUI",
+            resources: [.copy("Templates")]
+        ),
         .executableTarget(
             name: "plansync",
             dependencies: [
                 "PlansyncClientKit",
+                "PlansyncClientUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Client/plansync"
@@ -99,7 +111,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PlansyncSystemTests",
-            dependencies: ["PlansyncServerKit", "PlansyncClientKit"],
+            dependencies: ["PlansyncServerKit", "PlansyncClientKit", "PlansyncClientUI"],
             path: "Tests/PlansyncSystemTests"
         ),
     ]

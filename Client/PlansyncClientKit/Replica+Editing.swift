@@ -65,22 +65,79 @@ extension Replica {
     /// Sets a field or cell given by a path (see ``PlanPath``) from the text a clerk typed.
     @discardableResult
     public func set(_ plan: PlanID, path text: String, to valueText: String) throws -> PlanDocument {
-        try record(on: plan) { current in
-            let editor = PlanEditor(plan: current!)
-            let schema = current!.schema
-            switch try PlanPath(text) {
-            case .field(let path):
-                guard let kind = schema.kind(ofField: path) else {
-                    throw ClientError("The plan (template \(schema.template)) has no field '\(path)'. `plansync plan fields` lists them.")
-                }
-                return editor.setField(path, to: try kind.parse(valueText))
-            case .rowField(let table, let reference, let field):
-                guard let kind = schema.table(table)?.kind(of: field) else {
-                    throw ClientError("There is no column '\(field)' in table '\(table)'. `plansync plan fields` lists them.")
-                }
-                let row = try current!.findRow(reference, in: table)
-                return editor.setRowField(table, row: row, field: field, to: try kind.parse(valueText))
+        try set(plan, [(path: text, value: valueText)])
+    }
+
+    /// Sets several fields or cells in one transaction (a table row saved from the commune's web
+    /// page): the edits are in the change log all together or, when one is refused, none is.
+    @discardableResult
+    public func set(_ plan: PlanID, _ edits: [(path: String, value: String)]) throws -> PlanDocument {
+        try write { db in
+            var document: PlanDocument?
+            for edit in edits {
+                document = try self.append(on: plan, { try Self.change(setting: edit.path, to: edit.value, in: $0!) }, in: db)
             }
+            guard let document else { throw ClientError("Nothing to set: name a field or a cell and its value.") }
+            return document
+        }
+    }
+
+    /// The plan as it would be after setting a field or cell, with nothing recorded: the same
+    /// checks and the same apply as ``set(_:path:to:)``, in a transaction rolled back. What the
+    /// commune's web page shows the reviewer's findings on while the clerk is still typing.
+    public func preview(_ plan: PlanID, path text: String, to valueText: String) throws -> PlanDocument {
+        var previewed: PlanDocument?
+        do {
+            try queue.inTransaction { db in
+                previewed = try self.append(on: plan, { try Self.change(setting: text, to: valueText, in: $0!) }, in: db)
+                return .rollback
+            }
+        } catch {
+            throw ReplicaFile.explain(error, path: path)
+        }
+        guard let previewed else { throw ClientError.planNotFound(plan.rawValue) }
+        return previewed
+    }
+
+    /// Adds a row to a table from the texts a clerk typed per column (`plansync row add`), after
+    /// a row, first, or at the end. Returns the plan and the new row's id.
+    @discardableResult
+    public func addRow(to plan: PlanID, table: String, values texts: [String: String], after: RowID? = nil,
+                       first: Bool = false) throws -> (plan: PlanDocument, row: RowID) {
+        let document = try record(on: plan) { current in
+            guard let schema = current!.schema.table(table) else {
+                throw ClientError("There is no table '\(table)'. Tables: \(current!.schema.tables.map(\.name).joined(separator: ", ")).")
+            }
+            var values: [String: Value] = [:]
+            for (column, text) in texts {
+                guard let kind = schema.kind(of: column) else {
+                    throw ClientError("There is no column '\(column)' in \(table). Columns: \(schema.columns.map(\.name).joined(separator: ", ")).")
+                }
+                values[column] = try kind.parse(text)
+            }
+            return PlanEditor(plan: current!).insertRow(into: table, after: after, atStart: first, values: values)
+        }
+        // Row ids are operation ids: the newest row of this device is the one just added.
+        let row = document.tables[table]!.values.max { $0.id < $1.id }!
+        return (document, row.id)
+    }
+
+    /// The change that sets the field or cell at a path from the text a clerk typed.
+    private static func change(setting text: String, to valueText: String, in current: PlanDocument) throws -> Change {
+        let editor = PlanEditor(plan: current)
+        let schema = current.schema
+        switch try PlanPath(text) {
+        case .field(let path):
+            guard let kind = schema.kind(ofField: path) else {
+                throw ClientError("The plan (template \(schema.template)) has no field '\(path)'. `plansync plan fields` lists them.")
+            }
+            return editor.setField(path, to: try kind.parse(valueText))
+        case .rowField(let table, let reference, let field):
+            guard let kind = schema.table(table)?.kind(of: field) else {
+                throw ClientError("There is no column '\(field)' in table '\(table)'. `plansync plan fields` lists them.")
+            }
+            let row = try current.findRow(reference, in: table)
+            return editor.setRowField(table, row: row, field: field, to: try kind.parse(valueText))
         }
     }
 

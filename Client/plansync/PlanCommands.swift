@@ -216,24 +216,14 @@ struct RowCommand: ParsableCommand {
         func run() throws {
             let replica = try options.replica()
             let plan = try replica.findPlan(self.plan)
-            guard let schema = PlanSchema.current.table(table) else {
-                throw ValidationError("There is no table '\(table)'. Tables: \(PlanSchema.current.tables.map(\.name).joined(separator: ", ")).")
-            }
-            var parsed: [String: Value] = [:]
+            var texts: [String: String] = [:]
             for pair in values {
                 guard let equals = pair.firstIndex(of: "=") else { throw ValidationError("'\(pair)' is not COLUMN=VALUE.") }
-                let column = String(pair[..<equals])
-                guard let kind = schema.kind(of: column) else {
-                    throw ValidationError("There is no column '\(column)' in \(table). Columns: \(schema.columns.map(\.name).joined(separator: ", ")).")
-                }
-                parsed[column] = try kind.parse(String(pair[pair.index(after: equals)...]))
+                texts[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
             }
             let after = try self.after.map { try plan.findRow($0, in: table) }
-            let document = try replica.record(on: plan.id) {
-                PlanEditor(plan: $0!).insertRow(into: table, after: after, atStart: first, values: parsed)
-            }
-            let row = document.tables[table]!.values.max { $0.id < $1.id }!
-            try options.emit(["row": row.id.description]) { "Added row \(row.id) to \(table)." }
+            let row = try replica.addRow(to: plan.id, table: table, values: texts, after: after, first: first).row
+            try options.emit(["row": row.description]) { "Added row \(row) to \(table)." }
         }
     }
 

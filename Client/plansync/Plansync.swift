@@ -10,7 +10,7 @@ struct Plansync: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plansync",
         abstract: "Edit the commune's annual action plan for social services offline and sync it with the county.",
-        subcommands: [Init.self, PlanCommand.self, RowCommand.self, CountyCommand.self, AuditCommand.self, Sync.self, Status.self, Conflicts.self, Log.self])
+        subcommands: [Init.self, PlanCommand.self, RowCommand.self, CountyCommand.self, AuditCommand.self, Sync.self, Status.self, Conflicts.self, Log.self, Ui.self])
 }
 
 /// Flags every command takes.
@@ -236,9 +236,23 @@ struct Conflicts: ParsableCommand {
         discussion: "Resolve one by editing the field again (plansync plan set), or keep a losing value with `--keep OPID`.")
     @OptionGroup var options: GlobalOptions
     @Argument(help: "Only this plan (id, start of id, or year).") var plan: String?
+    @Option(help: "Settle a conflict of PLAN by keeping this value (its operation id, as listed): recorded as a new edit, sent at the next sync.")
+    var keep: String?
+
+    func validate() throws {
+        if keep != nil && plan == nil { throw ValidationError("Name the plan whose conflict --keep settles.") }
+        if let keep, OpID(keep) == nil { throw ValidationError("--keep takes an operation id as `plansync conflicts` lists it, e.g. 3f9a1c2e.7.") }
+    }
 
     func run() throws {
         let replica = try options.replica()
+        if let keep, let plan, let kept = OpID(keep) {
+            let document = try replica.resolveConflict(on: try replica.findPlan(plan).id, keeping: kept)
+            try options.emit(["openConflicts": document.conflicts.count]) {
+                "Kept \(keep): the conflict is settled by a new edit, sent at the next `plansync sync`. \(document.conflicts.count) open conflict(s) left in the plan."
+            }
+            return
+        }
         let found = try replica.conflicts(plan: try plan.map { try replica.findPlan($0).id })
         let people = try replica.people()
         /// Who wrote it, by the county's account of the device, never by the text the device wrote.

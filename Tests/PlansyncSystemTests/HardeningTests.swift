@@ -840,7 +840,7 @@ private func expectExpiry(_ stored: String?, days: Int, sourceLocation: SourceLo
 
 /// Runs blocking work (sockets, child processes) on a thread of its own, off Swift's cooperative
 /// pool, which the in-process server's handlers need.
-private func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
     }
@@ -973,7 +973,7 @@ private func spawn(_ executable: String, _ arguments: [String], input: String? =
 }
 
 /// An HTTP/1.1 response read off a raw socket.
-private struct RawResponse {
+struct RawResponse {
     let status: Int
     /// Names in lower case.
     let headers: [String: String]
@@ -1001,7 +1001,7 @@ private struct RawResponse {
 
 /// A TCP connection to the loopback server through POSIX sockets, to send what a well-behaved
 /// client never would and to see when the server closes.
-private final class RawConnection: @unchecked Sendable {
+final class RawConnection: @unchecked Sendable {
     let descriptor: Int32
     let opened = Date()
 

@@ -214,22 +214,28 @@ final class InProcessTransport: SyncTransport {
 
 
 /// Runs the real HTTP server on a loopback port for the duration of `body` (with the given
-/// connection timeouts, the server's own by default).
-func withServer<T: Sendable>(_ directory: CountyDirectory, idleTimeout: TimeAmount = .seconds(30), headTimeout: TimeAmount = .seconds(10),
+/// connection timeouts, the server's own by default; on a port of the system's choice unless a
+/// test brings a server back where its clients know it).
+func withServer<T: Sendable>(_ directory: CountyDirectory, port: Int = 0, idleTimeout: TimeAmount = .seconds(30), headTimeout: TimeAmount = .seconds(10),
                              logger: Logger = Logger(label: "plansync.server"),
                              _ body: @Sendable (URL) async throws -> T) async throws -> T {
+    let configuration = ServerConfiguration(host: "127.0.0.1", port: port, directory: directory, idleTimeout: idleTimeout, headTimeout: headTimeout)
+    return try await withLoopback({ onPort in try buildApplication(configuration, logger: logger, onServerRunning: onPort) }, body)
+}
+
+/// Runs an application on a loopback port for the duration of `body`, which gets its address:
+/// `build` makes it, given what to call with the port it binds.
+func withLoopback<T: Sendable, App: ApplicationProtocol>(_ build: (@escaping @Sendable (Int) async -> Void) throws -> App,
+                                                         _ body: @Sendable (URL) async throws -> T) async throws -> T {
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-    let configuration = ServerConfiguration(host: "127.0.0.1", port: 0, directory: directory, idleTimeout: idleTimeout, headTimeout: headTimeout)
-    let app = try buildApplication(configuration, logger: logger) { port in
-        continuation.yield(port)
-    }
+    let app = try build { port in continuation.yield(port) }
     return try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask {
             try await app.runService(gracefulShutdownSignals: [])
             return nil
         }
         var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw ClientError("server did not start") }
+        guard let port = await iterator.next() else { throw ClientError("the server did not start") }
         let result = try await body(URL(string: "http://127.0.0.1:\(port)")!)
         group.cancelAll()
         return result

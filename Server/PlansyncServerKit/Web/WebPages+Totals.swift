@@ -26,6 +26,9 @@ extension WebPages {
     /// The county's totals over the plans the account reads, each by the version the county counts.
     func countyTotals(_ store: CountyStore, _ session: WebSession, by grouping: CountyTotals.Grouping) async throws -> CountyTotals {
         guard Permissions.allows(session.account, .read) else { throw ServerError.forbidden(Permissions.readRefusal(for: session.account.role)) }
+        // The totals move only with the history: kept until the county accepts another operation.
+        let key = TotalsKey(county: store.county.code, scope: session.account.siruta, grouping: grouping, seq: try await store.lastSeq())
+        if let kept = keptTotals.withLock({ $0[key] }) { return kept }
         var counted: [CountyTotals.Counted] = []
         for summary in try await store.planSummaries(siruta: session.account.siruta) {
             guard let plan = try await store.plan(summary.id), let version = CountyTotals.countedVersion(of: plan.workflow),
@@ -33,6 +36,20 @@ extension WebPages {
             else { continue }
             counted.append(.init(uat: uat, version: version, document: document))
         }
-        return CountyTotals(counted, by: grouping)
+        let computed = CountyTotals(counted, by: grouping)
+        keptTotals.withLock { kept in
+            // The history moved on for every entry of a county at once; a few dozen is plenty.
+            if kept.count >= 64 { kept.removeAll(keepingCapacity: true) }
+            kept[key] = computed
+        }
+        return computed
     }
+}
+
+/// Which totals: a county's, over an account's scope, by a grouping, as of the history's length.
+struct TotalsKey: Hashable, Sendable {
+    let county: Int
+    let scope: Siruta?
+    let grouping: CountyTotals.Grouping
+    let seq: Int64
 }

@@ -24,6 +24,8 @@ final class WebPages: Sendable {
     /// Errors and warnings of each plan at its version, counted once (the checks take
     /// milliseconds): one entry per plan, replaced when the plan moves on.
     private let findingCounts = Mutex<[String: (version: Int, errors: Int, warnings: Int)]>([:])
+    /// The county's totals as last computed (``countyTotals(_:_:by:)``).
+    let keptTotals = Mutex<[TotalsKey: CountyTotals]>([:])
 
     /// `__Host-`: only this host, path `/`, Secure — no sibling domain can plant one.
     static let sessionCookie = "__Host-plansync_session"

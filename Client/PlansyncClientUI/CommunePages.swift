@@ -81,8 +81,11 @@ final class CommunePages: Sendable {
             return try await edit(request, context, done: "saved", kept: { .row(table: table, row: RowID(row), values: $0.fields) }) { replica, plan, form in
                 let id = try plan.findRow(row, in: table)
                 let current = plan.row(id, in: table)
+                // Only what the clerk changed from what the form showed: a cell another person
+                // changed since (synced meanwhile) is not set back to the old value shown.
                 let changed = (plan.schema.table(table)?.columns ?? []).compactMap { column -> (path: String, value: String)? in
-                    guard let typed = form[column.name], typed != FormText.of(current?.fields[column.name]?.value ?? .null, kind: column.kind) else { return nil }
+                    let shown = form["shown." + column.name] ?? FormText.of(current?.fields[column.name]?.value ?? .null, kind: column.kind)
+                    guard let typed = form[column.name], typed != shown else { return nil }
                     return ("\(table)[\(id)].\(column.name)", typed)
                 }
                 if !changed.isEmpty { try replica.set(plan.id, changed) }

@@ -110,6 +110,8 @@ struct PlanFormPage {
                     let path = "\(table.name)[\(place)].\(column.name)"
                     return ["inputID": path, "column": column.name, "columnLabel": column.label,
                             "value": typed[column.name] ?? FormText.of(row.fields[column.name]?.value ?? .null, kind: column.kind),
+                            // What the form showed: a save sets only the cells the clerk changed.
+                            "shown": FormText.of(row.fields[column.name]?.value ?? .null, kind: column.kind),
                             "checkPath": "\(table.name)[\(row.id)].\(column.name)", "size": Self.size(of: column.kind), "wide": column.kind == .text]
                         .merging(marks(path)) { $1 }
                 },

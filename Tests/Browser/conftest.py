@@ -290,11 +290,7 @@ def session_cookie(context: BrowserContext) -> str | None:
 # Violations of impact serious or critical the pages are known to have, by (page, axe rule id), with
 # the reason; the check of that page is marked xfail while it stays, so that the run tells the
 # truth without hiding a new one. Remove an entry when the page is fixed (the test then passes).
-KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {
-    ("commune", "link-in-text-block"):
-        "the commune page's brand link (header .brand > a[href='/']) differs from the text beside it by colour "
-        "alone (found on the commune-ui branch's build; the page is not on main yet)",
-}
+KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {}
 BLOCKING = ("serious", "critical")
 
 

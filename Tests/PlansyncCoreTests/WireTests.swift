@@ -49,6 +49,22 @@ struct WireTests {
         #expect(try ValueKind.text.parse("") == .null)
     }
 
+    @Test("a whole row id is that row even when it starts another's (ab.3 and ab.35); a unique start still finds one")
+    func rowByWholeID() throws {
+        var author = Author("ab")
+        var plan = try PlanDocument.created(by: author.operation(on: nil, .createPlan(siruta: Siruta(80980), year: 2025)))
+        var ids: [RowID] = []
+        for index in 2...35 {
+            let operation = author.operation(on: plan.id, PlanEditor(plan: plan).insertRow(into: "actions", values: ["activity": .text("A\(index)")]))
+            plan.apply(operation)
+            ids.append(operation.id)
+        }
+        let three = try #require(ids.first { $0.description == "ab.3" })
+        #expect(ids.contains { $0.description == "ab.35" })
+        #expect(try plan.findRow("ab.3", in: "actions") == three)
+        #expect(throws: PlanPath.SyntaxError.self) { try plan.findRow("ab.", in: "actions") }
+    }
+
     @Test("the shipped SIRUTA list has every UAT, and the seeds' UATs in their counties")
     func siruta() {
         let registry = SirutaRegistry.shipped

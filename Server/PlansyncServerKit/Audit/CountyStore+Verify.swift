@@ -35,6 +35,11 @@ extension CountyStore {
     /// leaf hash and place, every stored subtree, every signed checkpoint's root and signature,
     /// every operation against its entry, and every plan against the replay of its history.
     /// Reads only; a damaged database is reported, never repaired.
+    /// How many entries the county's log holds now.
+    public func logSize() async throws -> Int64 {
+        try await pool.read { db in try CountyLog.size(db) }
+    }
+
     public func verifyLog() async throws -> LogVerification {
         try await pool.read { db in
             var verifier = LogVerifier(store: self, db: db)

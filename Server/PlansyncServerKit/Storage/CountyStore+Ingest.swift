@@ -114,6 +114,7 @@ extension CountyStore {
         // Committed, and still on the single writer: the next group starts from these documents,
         // and only now may readers see them.
         cache.withLock { cache in cache.merge(documents) { $1 } }
+        documentsGeneration.add(1, ordering: .releasing)
         for (push, decision) in zip(group, decisions) { push.decide(decision) }
     }
 

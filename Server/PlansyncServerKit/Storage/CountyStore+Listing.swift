@@ -37,12 +37,6 @@ extension CountyStore {
 
     /// The UATs registered with the county (all of them, or one), by name: those that never
     /// synced too.
-    /// The county's number of its newest accepted operation (0 for none): anything derived from
-    /// the history and kept is still right while this has not moved.
-    public func lastSeq() async throws -> Int64 {
-        try await pool.read { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(seq) FROM operation")) ?? 0 }
-    }
-
     public func registeredUATs(siruta: Siruta? = nil) async throws -> [(siruta: Siruta, name: String)] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT siruta, name FROM uat WHERE ?1 IS NULL OR siruta = ?1 ORDER BY name", arguments: [siruta?.rawValue])

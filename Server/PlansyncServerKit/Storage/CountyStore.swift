@@ -49,6 +49,10 @@ public final class CountyStore: Sendable {
     /// Where the county reports what it decides and how long its writer takes.
     let metrics: ServerMetrics
 
+    /// Moves on each time a group's documents reach the plan cache (after their commit): what is
+    /// computed from the documents and kept is still right while this has not moved.
+    let documentsGeneration = Atomic<Int64>(0)
+
     /// Replays of frozen versions (``document(of:version:)``).
     let frozenVersions = Mutex<[FrozenKey: PlanDocument]>([:])
 

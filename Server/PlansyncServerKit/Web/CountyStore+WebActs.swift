@@ -15,10 +15,13 @@ extension CountyStore {
     /// Records an act on the version it is meant for now (``PlanWorkflow/target(for:)``) for the
     /// person of `session`.
     ///
+    /// - Parameter expected: the version the person saw in the form; when another version waits
+    ///   now (the UAT sent a new one meanwhile, a colleague registered it), the act is refused
+    ///   rather than given to a version they did not review.
     /// - Returns: the version acted on and the plan as it stands after the act.
     /// - Throws: ``Rejection`` with the county's words when the act is refused (no version waits
     ///   for it, another role's act, a rule broken); ``ServerError`` when the plan is not theirs.
-    public func recordFromWeb(_ name: ActName, on plan: PlanID, by session: WebSession,
+    public func recordFromWeb(_ name: ActName, on plan: PlanID, by session: WebSession, expecting expected: Int? = nil,
                               _ make: (PlanVersion) -> WorkflowAct) async throws -> (version: PlanVersion, plan: PlanDocument) {
         guard let document = try await self.plan(plan), Permissions.covers(session.account, siruta: document.siruta) else {
             throw ServerError.notFound("There is no plan \(plan) among the plans this account works on.")
@@ -29,6 +32,9 @@ extension CountyStore {
         // Who before what, as for a push: another role's act is refused as such, whatever the state.
         try Permissions.check(change, by: session.account, onPlanOf: document.siruta)
         guard let version = target else { throw workflow.nothingAwaits(name) }
+        if let expected, expected != version.number {
+            throw Rejection(code: "version-moved", message: "Formularul era pentru versiunea \(expected), dar acum așteaptă versiunea \(version.number) (\(version.state.romanian)). Citiți versiunea \(version.number) și reluați actul (the version moved on).")
+        }
         let device = try await webDevice(for: session.account)
         let (counter, stamp) = nextWebStamp(for: device, after: document.lastChange)
         let operation = PlanOperation(id: OpID(device: device.deviceID, counter: counter), hlc: stamp, author: session.account.name,

@@ -65,6 +65,8 @@ enum PageLanguage: String, Sendable {
         "aviz": ("aviz", "aviz"),
         "formRefused": ("Formularul nu vine de la această sesiune (a expirat sau a fost trimis din altă parte); nu s-a făcut nimic. Reîncărcați pagina și încercați din nou.",
                         "The form does not come from this session (it expired or was sent from elsewhere); nothing was done. Reload the page and try again."),
+        "pageFailed": ("Pagina nu a putut fi alcătuită din cauza unei erori a serverului județului; nu s-a schimbat nimic. Spuneți administratorului (detaliile sunt în jurnalul serverului).",
+                       "The page could not be made because of an error on the county's server; nothing was changed. Tell the administrator (the details are in the server's log)."),
         // A plan's pages
         "planPages": ("Paginile planului", "The plan's pages"),
         "diff": ("Diferențe între versiuni", "Differences between versions"),

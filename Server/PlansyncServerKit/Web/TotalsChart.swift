@@ -20,7 +20,9 @@ struct TotalsChart {
             """]
         for (index, line) in lines.enumerated() {
             let y = index * rowHeight + 5
-            let length = Int(Double(line.total) / Double(largest) * Double(barWidth))
+            // Clamped before it becomes an integer: a negative or absurd total typed by a commune
+            // draws no bar rather than trapping the server.
+            let length = Int(min(max(Double(line.total) / Double(largest), 0), 1) * Double(barWidth))
             parts.append("""
                 <text x="\(labelWidth - 6)" y="\(y + 15)" text-anchor="end">\(HTMLText.escape(String(line.label.prefix(40))))</text>\
                 <rect x="\(labelWidth)" y="\(y + 3)" width="\(max(length, 1))" height="\(rowHeight - 6)" fill="#0b4f8a"></rect>\

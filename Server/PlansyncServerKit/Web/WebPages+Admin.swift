@@ -40,6 +40,26 @@ extension WebPages {
         }
     }
 
+    /// The county's log checked once for any number of people asking at once, and kept until the
+    /// log grows: a check replays every plan, and a refreshed page must not start another.
+    private func verification(of store: CountyStore) async throws -> LogVerification {
+        let size = try await store.logSize()
+        let task = verifications.withLock { running in
+            if let kept = running[store.county.code], kept.size == size { return kept.task }
+            let task = Task { try await store.verifyLog() }
+            running[store.county.code] = (size, task)
+            return task
+        }
+        do {
+            return try await task.value
+        } catch {
+            verifications.withLock { running in
+                if running[store.county.code]?.size == size { running[store.county.code] = nil }
+            }
+            throw error
+        }
+    }
+
     /// What the administrator's forms do.
     enum AdminAction {
         case addUAT, addAccount, issueToken, disable, enable, revoke
@@ -79,6 +99,8 @@ extension WebPages {
     private func administer(_ act: AdminAction, id: String, form: [String: String], _ store: CountyStore, _ session: WebSession,
                             _ language: PageLanguage) async throws -> Response {
         try requireAdministrator(session)
+        // Who did it, in the server's log (the audit log records what was done).
+        logger.notice("administration from the web pages", metadata: ["by.account": "\(session.account.id)", "action": "\(act)", "target": "\(id)"])
         func field(_ name: String) -> String { form[name, default: ""].trimmingCharacters(in: .whitespacesAndNewlines) }
         func siruta() throws -> Siruta? {
             let text = field("siruta")
@@ -122,12 +144,13 @@ extension WebPages {
 
     /// The county's log checked from its stored rows (on request: it replays every plan).
     private func audit(verify: Bool, _ store: CountyStore, _ session: WebSession, _ language: PageLanguage) async throws -> Response {
-        guard session.account.role == .auditor || session.account.role == .administrator || session.account.role == .reviewer else {
-            throw ServerError.forbidden(Permissions.readRefusal(for: session.account.role))
+        // The whole county's log: for the county's own people and its auditors, not a UAT's.
+        guard [.auditor, .administrator, .reviewer].contains(session.account.role), session.account.siruta == nil else {
+            throw ServerError.forbidden("Verificarea jurnalului întregului județ este pentru auditorii și personalul județului (the county's log is checked by county-wide accounts).")
         }
-        var values: [String: Any] = ["verified": verify, "countyBundle": session.account.siruta == nil && Permissions.allows(session.account, .read)]
+        var values: [String: Any] = ["verified": verify, "countyBundle": Permissions.allows(session.account, .read)]
         if verify {
-            let result = try await store.verifyLog()
+            let result = try await verification(of: store)
             let problems = result.problems.sorted { ($0.entry ?? .max) < ($1.entry ?? .max) }
             values["intact"] = problems.isEmpty
             values["summary"] = [

@@ -63,10 +63,14 @@ extension WebPages {
         let document = try await readablePlan(id, store, session)
         let findings = store.validator.check(document).findings
         let history = try await store.latestOperations(of: id, count: 200)
-        let people = try await store.people(of: Set(history.map(\.operation.id.device)))
+        let workflow = document.workflow
+        // Who acted is the account behind the device, never the name a device wrote in its operation.
+        let actors = workflow.versions.flatMap { $0.acts.map(\.operation.id.device) }
+            + workflow.remarks.flatMap { [$0.id.device] + ($0.answer.map { [$0.id.device] } ?? []) }
+        let people = try await store.people(of: Set(history.map(\.operation.id.device) + actors))
+        func person(_ id: OpID, wrote name: String) -> String { people[id.device]?.name ?? name }
         let lines = ChangeHistory.lines(history, people: people)
         let uat = directory.registry[document.siruta]?.name ?? "SIRUTA \(document.siruta)"
-        let workflow = document.workflow
         let mayAct = Permissions.grants.contains { $0.role == session.account.role && $0.kinds.contains(.act) && $0.areas.contains(.countyDecision) }
         var acts: [String: Any] = [:]
         if mayAct {
@@ -78,7 +82,8 @@ extension WebPages {
         let versions = workflow.versions.map { version -> [String: Any] in
             ["number": String(version.number), "state": version.state.romanian,
              "previous": version.number > 1 ? String(version.number - 1) : String?.none as Any,
-             "acts": version.acts.map { ["what": ChangeHistory.romanian($0.act.name) + ": " + $0.act.summary, "who": $0.operation.author,
+             "acts": version.acts.map { ["what": ChangeHistory.romanian($0.act.name) + ": " + $0.act.summary,
+                                          "who": person($0.operation.id, wrote: $0.operation.author),
                                           "when": Self.time($0.operation.hlc)] }]
         }
         return render("plan", status: status, language: language, title: "\(uat) — \(document.year)", store: store, session: session, [
@@ -93,8 +98,8 @@ extension WebPages {
             "versions": versions, "latest": String(workflow.latest.number),
             "hasRemarks": !workflow.remarks.isEmpty,
             "remarks": workflow.remarks.map { remark in
-                ["version": String(remark.version), "path": remark.path as Any, "text": remark.text, "author": remark.author,
-                 "answer": remark.answer.map { ["text": $0.text, "version": String($0.version), "author": $0.author] } as Any]
+                ["version": String(remark.version), "path": remark.path as Any, "text": remark.text, "author": person(remark.id, wrote: remark.author),
+                 "answer": remark.answer.map { ["text": $0.text, "version": String($0.version), "author": person($0.id, wrote: $0.author)] } as Any]
             },
             "history": lines.reversed().map(Self.historyContext),
         ])
@@ -122,7 +127,7 @@ extension WebPages {
             made = .aviz(AvizRecord(form: kind, reference: field("reference"), outcome: outcome, remarks: field("remarks").isEmpty ? nil : field("remarks")))
         }
         do {
-            let (version, _) = try await store.recordFromWeb(act, on: id, by: session) { _ in made }
+            let (version, _) = try await store.recordFromWeb(act, on: id, by: session, expecting: Int(field("version"))) { _ in made }
             return Self.redirect("/plans/\(id)?done=\(act.rawValue)&version=\(version.number)")
         } catch let refusal as Rejection {
             return try await plan(id, store, session, language, problem: refusal.message, values: form, status: .unprocessableContent)
@@ -166,8 +171,11 @@ extension WebPages {
             "totals": difference.totals.map { total in
                 // Budgets in lei as the plans write them (bani after the comma), counts as they are.
                 func amount(_ value: Int64) -> String { total.column.hasPrefix("budget") ? Lei.format(bani: value) : String(value) }
+                // Saturating: amounts are whatever a commune typed, and must not trap the server.
+                let (raw, overflow) = total.after.subtractingReportingOverflow(total.before)
+                let change = overflow ? (total.after > total.before ? Int64.max : Int64.min) : raw
                 return ["label": "\(total.table).\(total.column)", "before": amount(total.before), "after": amount(total.after),
-                        "change": (total.after > total.before ? "+" : "−") + amount(abs(total.after - total.before))]
+                        "change": (change >= 0 ? "+" : "") + amount(change)]
             },
         ])
     }

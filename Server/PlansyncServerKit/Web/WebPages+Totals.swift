@@ -26,8 +26,10 @@ extension WebPages {
     /// The county's totals over the plans the account reads, each by the version the county counts.
     func countyTotals(_ store: CountyStore, _ session: WebSession, by grouping: CountyTotals.Grouping) async throws -> CountyTotals {
         guard Permissions.allows(session.account, .read) else { throw ServerError.forbidden(Permissions.readRefusal(for: session.account.role)) }
-        // The totals move only with the history: kept until the county accepts another operation.
-        let key = TotalsKey(county: store.county.code, scope: session.account.siruta, grouping: grouping, seq: try await store.lastSeq())
+        // The totals move only with the plans: kept until the county's documents change (read
+        // before the plans are, so totals computed from older documents are never kept as newer).
+        let key = TotalsKey(county: store.county.code, scope: session.account.siruta, grouping: grouping,
+                            generation: store.documentsGeneration.load(ordering: .acquiring))
         if let kept = keptTotals.withLock({ $0[key] }) { return kept }
         var counted: [CountyTotals.Counted] = []
         for summary in try await store.planSummaries(siruta: session.account.siruta) {
@@ -46,10 +48,10 @@ extension WebPages {
     }
 }
 
-/// Which totals: a county's, over an account's scope, by a grouping, as of the history's length.
+/// Which totals: a county's, over an account's scope, by a grouping, as of its documents' generation.
 struct TotalsKey: Hashable, Sendable {
     let county: Int
     let scope: Siruta?
     let grouping: CountyTotals.Grouping
-    let seq: Int64
+    let generation: Int64
 }

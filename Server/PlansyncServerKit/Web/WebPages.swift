@@ -24,6 +24,8 @@ final class WebPages: Sendable {
     /// Errors and warnings of each plan at its version, counted once (the checks take
     /// milliseconds): one entry per plan, replaced when the plan moves on.
     private let findingCounts = Mutex<[String: (version: Int, errors: Int, warnings: Int)]>([:])
+    /// The county's log checks running or done, by county, with the log's size they checked.
+    let verifications = Mutex<[Int: (size: Int64, task: Task<LogVerification, any Error>)]>([:])
     /// The county's totals as last computed (``countyTotals(_:_:by:)``).
     let keptTotals = Mutex<[TotalsKey: CountyTotals]>([:])
 
@@ -105,6 +107,17 @@ final class WebPages: Sendable {
         } catch let error as ServerError {
             return render("error", status: .init(code: error.problem.status), language: language, title: error.problem.title,
                           store: store, session: session, ["message": error.problem.detail])
+        } catch let refusal as Rejection {
+            return render("error", status: .unprocessableContent, language: language, title: "422", store: store, session: session,
+                          ["message": refusal.message])
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            // Something the county's server did not expect (its database, its log): said plainly
+            // on the page, in full in the server's log.
+            logger.error("page failed", metadata: ["error": "\(error)"])
+            return render("error", status: .internalServerError, language: language, title: "500", store: store, session: session,
+                          ["message": language["pageFailed"]])
         }
     }
 
@@ -241,7 +254,7 @@ final class WebPages: Sendable {
         if let session {
             let role = session.account.role
             context["user"] = ["name": session.account.name, "role": role.rawValue, "formToken": session.formToken,
-                               "reads": Permissions.allows(session.account, .read), "audits": [.auditor, .administrator, .reviewer].contains(role),
+                               "reads": Permissions.allows(session.account, .read), "audits": [.auditor, .administrator, .reviewer].contains(role) && session.account.siruta == nil,
                                "administers": role == .administrator]
         }
         context.merge(values) { $1 }

@@ -43,7 +43,9 @@ extension PlanDocument {
             }
             return rows[place - 1].id
         }
-        let matches = rows.filter { $0.id.description == reference || $0.id.description.hasPrefix(reference) }
+        // A whole id is that row, even when it starts another's (`ab12cd34.3` and `ab12cd34.35`).
+        if let exact = rows.first(where: { $0.id.description == reference }) { return exact.id }
+        let matches = rows.filter { $0.id.description.hasPrefix(reference) }
         guard matches.count == 1 else {
             throw PlanPath.SyntaxError(description: matches.isEmpty
                 ? "\(table) has no row \(reference)."

@@ -101,7 +101,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "plansync-bench",
-            dependencies: ["PlansyncServerKit", "PlansyncClientKit"],
+            dependencies: ["PlansyncServerKit", "PlansyncClientKit", "PlansyncClientUI"],
             path: "Benchmarks/plansync-bench"
         ),
         .testTarget(

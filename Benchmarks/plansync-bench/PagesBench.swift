@@ -2,6 +2,8 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import PlansyncClientKit
+import PlansyncClientUI
 import PlansyncCore
 import PlansyncProtocol
 import PlansyncServerKit
@@ -42,17 +44,66 @@ enum PagesBench {
                               ("totals by UAT", "/totals?by=uat"), ("totals CSV", "/totals.csv?by=uat")] {
             var request = URLRequest(url: URL(string: server.url + path)!)
             request.setValue(cookie, forHTTPHeaderField: "Cookie")
-            var times: [Double] = []
-            for _ in 0..<21 {
-                let started = ContinuousClock.now
-                let (_, response) = try await URLSession.shared.data(for: request)
-                times.append(Bench.milliseconds(since: started))
-                guard (response as? HTTPURLResponse)?.statusCode == 200 else { throw BenchError("\(path) answered \(String(describing: response))") }
-            }
-            let first = times.removeFirst()
-            Bench.report("pages: \(label) (median of 20)", String(format: "%.1f ms", Bench.median(times)),
-                         String(format: "first %.1f ms, slowest %.1f ms", first, times.max()!), target: "< 50 ms")
+            try await time(label, request)
         }
+        try await communePage(server: server.url, store: store, uat: uats.first!, root: root)
+    }
+
+    /// The commune's page (`plansync ui`, in this process) for a draft of 30 and of 130 action
+    /// rows, from a replica enrolled with the county: the form, the findings while typing, a save.
+    private static func communePage(server: String, store: CountyStore, uat: UAT, root: URL) async throws {
+        let token = try await store.addAccount(name: "Inspector pagina", role: .inspector, siruta: uat.siruta).enrollmentToken
+        let replica = try Replica(path: root.appendingPathComponent("pages-commune.sqlite").path)
+        let answer = try await Transport(server: URL(string: server)!, credential: nil)
+            .enroll(EnrollRequest(token: token, label: "pagina", publicKey: try replica.devicePublicKey()))
+        try replica.configure(ReplicaSettings(server: server, enrollment: answer, label: "pagina"))
+        let plan = try replica.createPlan(year: 2026)
+        func addActions(_ range: ClosedRange<Int>) throws {
+            for index in range {
+                _ = try replica.addRow(to: plan.id, table: "actions", values: ["activity": "Activitatea \(index)", "termen": "Permanent"])
+            }
+        }
+        // A plan as the seeds have them (a few dozen rows in all), then one with 130 actions.
+        try addActions(1...30)
+        let (ports, started) = AsyncStream.makeStream(of: Int.self)
+        let app = try CommuneUI.application(replica: replica, port: 0) { started.yield($0) }
+        let running = Task { try await app.runService() }
+        defer { running.cancel() }
+        var next = ports.makeAsyncIterator()
+        guard let port = await next.next() else { throw BenchError("plansync ui did not start") }
+        let page = URL(string: "http://127.0.0.1:\(port)/plans/\(plan.id)")!
+        let html = String(decoding: try await URLSession.shared.data(from: page).0, as: UTF8.self)
+        guard let range = html.range(of: #"name="formToken" value="[^"]+""#, options: .regularExpression) else { throw BenchError("no form token on the page") }
+        let formToken = String(html[range].dropFirst(#"name="formToken" value=""#.count).dropLast())
+        print("pages: the commune's page (plansync ui in this process), a draft of 30 action rows: \(html.utf8.count / 1024) KiB of HTML")
+        try await time("commune: the form, 30 rows", URLRequest(url: page))
+        try addActions(31...130)
+        let bigger = try await URLSession.shared.data(from: page).0.count
+        print("pages: the same draft with 130 action rows: \(bigger / 1024) KiB of HTML")
+        try await time("commune: the form, 130 rows", URLRequest(url: page))
+        func post(_ path: String, _ body: String) -> URLRequest {
+            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/plans/\(plan.id)/\(path)")!)
+            request.httpMethod = "POST"
+            request.httpBody = Data("formToken=\(formToken)&\(body)".utf8)
+            request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+            return request
+        }
+        try await time("commune: findings while typing", post("check", "path=title&value=Plan%202026"))
+        try await time("commune: a save, and the form again", post("fields", "path=title&value=Plan%202026"))
+    }
+
+    /// The median of 20 answers (after a first one) of a page that must answer 200.
+    private static func time(_ label: String, _ request: URLRequest) async throws {
+        var times: [Double] = []
+        for _ in 0..<21 {
+            let started = ContinuousClock.now
+            let (_, response) = try await URLSession.shared.data(for: request)
+            times.append(Bench.milliseconds(since: started))
+            guard (response as? HTTPURLResponse)?.statusCode == 200 else { throw BenchError("\(label) answered \(String(describing: response))") }
+        }
+        let first = times.removeFirst()
+        Bench.report("pages: \(label) (median of 20)", String(format: "%.1f ms", Bench.median(times)),
+                     String(format: "first %.1f ms, slowest %.1f ms", first, times.max()!), target: "< 50 ms")
     }
 
     /// Adds a service with a budget to the plan and sends it to the county, with the findings the

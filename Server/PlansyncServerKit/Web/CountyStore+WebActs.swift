@@ -36,7 +36,7 @@ extension CountyStore {
             throw Rejection(code: "version-moved", message: "Formularul era pentru versiunea \(expected), dar acum așteaptă versiunea \(version.number) (\(version.state.romanian)). Citiți versiunea \(version.number) și reluați actul (the version moved on).")
         }
         let device = try await webDevice(for: session.account)
-        let (counter, stamp) = nextWebStamp(for: device, after: document.lastChange)
+        let (counter, stamp) = try nextWebStamp(for: device, after: document.lastChange)
         let operation = PlanOperation(id: OpID(device: device.deviceID, counter: counter), hlc: stamp, author: session.account.name,
                                       plan: plan, change: change)
         let outcome = try await push([operation], from: Session(device: device, account: session.account)).outcomes.first
@@ -64,16 +64,17 @@ extension CountyStore {
 
     /// The next operation id and stamp of a web device: ids never reused (two acts sent at once
     /// get two), stamps after the device's last and after the plan's last change.
-    private func nextWebStamp(for device: DeviceRecord, after planStamp: HLCTimestamp) -> (Int64, HLCTimestamp) {
+    private func nextWebStamp(for device: DeviceRecord, after planStamp: HLCTimestamp) throws -> (Int64, HLCTimestamp) {
         let now = clock.nowMillis()
-        return webAuthors.withLock { authors in
-            var last = authors[device.id] ?? (try? pool.read { db in
+        return try webAuthors.withLock { authors in
+            // The first act since the server started continues from what the history holds.
+            var last = try authors[device.id] ?? pool.read { db in
                 let counter = try Int64.fetchOne(db, sql: """
                     SELECT max(counter) FROM (SELECT counter FROM operation WHERE device = ?1 UNION ALL SELECT counter FROM rejection WHERE device = ?1)
                     """, arguments: [device.id]) ?? 0
                 let stamp = try Int64.fetchOne(db, sql: "SELECT max(hlc) FROM operation WHERE device = ?", arguments: [device.id]) ?? 0
                 return WebAuthor(counter: counter, stamp: HLCTimestamp(rawValue: stamp))
-            }) ?? WebAuthor(counter: 0, stamp: .zero)
+            }
             last.counter += 1
             last.stamp = last.stamp.receive(planStamp, now: now).tick(now: now)
             authors[device.id] = last

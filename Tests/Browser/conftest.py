@@ -199,6 +199,12 @@ def finish_negomir_by_cli(story: Story) -> None:
            "Precizați câți asistenți personali sunt angajați.")
     county("county", "aviz", story.plan, "--form", "hcj", "--reference", "HCJ nr. 39/21.03.2024", "--outcome", "favourable")
     county("sync")
+    approve_by_hcl(story)
+
+
+def approve_by_hcl(story: Story) -> None:
+    """Negomir's secretary enrolls a computer and records HCL 17/27.03.2024 on the version avizat;
+    the inspector's laptop syncs it."""
     secretary = story.server.add_user("Elena Stan", "secretary", siruta=NEGOMIR)
     office = Commune.enroll(story.folder / "secretary", story.server, secretary.token, "Secretariat")
     office("sync")

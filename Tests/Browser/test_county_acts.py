@@ -21,7 +21,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from conftest import NEGOMIR, Commune, check_accessibility, negomir_story, sign_in, use_session
+from conftest import NEGOMIR, Commune, approve_by_hcl, check_accessibility, negomir_story, sign_in, use_session
 
 REMARK = "Precizați câți asistenți personali sunt angajați."
 
@@ -164,14 +164,8 @@ def modified(acts):
     """HCL 17 approves version 1; the commune opens version 2, changes a capacity, adds a service,
     and submits it."""
     ensure_avizat(acts)
-    secretary = acts.server.add_user("Elena Stan", "secretary", siruta=NEGOMIR)
-    office = Commune.enroll(acts.folder / "secretary", acts.server, secretary.token, "Secretariat")
-    office("sync")
-    office("plan", "hcl", acts.plan, "--number", "17", "--date", "27.03.2024", "--for", "14", "--against", "0",
-           "--abstain", "1", "--present", "15", "--in-office", "15")
-    office("sync")
+    approve_by_hcl(acts)
     laptop = acts.laptop
-    laptop("sync")
     laptop("plan", "modify", acts.plan, "--reason", "Doi asistenți personali noi")
     laptop("plan", "set", acts.plan, "services[1].capacity", "14")
     laptop("row", "add", acts.plan, "services", "code=8899 CZ-VI", "name=Cantină socială", "capacity=30",

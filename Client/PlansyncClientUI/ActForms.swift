@@ -82,7 +82,7 @@ private struct ActInputs {
 
     func required(_ name: String) throws -> String {
         let text = form.trimmed(name)
-        guard !text.isEmpty else { throw ClientError("\(language["required"]): \(language["input.\(name)"]).") }
+        guard !text.isEmpty else { throw ClientError("\(communeWords["required", in: language]): \(communeWords["input.\(name)", in: language]).") }
         return text
     }
 
@@ -94,7 +94,7 @@ private struct ActInputs {
 
     func whole(_ name: String) throws -> Int64 {
         let text = try required(name)
-        guard let number = Int64(text) else { throw ClientError("\(language["input.\(name)"]): '\(text)' \(language["notWhole"]).") }
+        guard let number = Int64(text) else { throw ClientError("\(communeWords["input.\(name)", in: language]): '\(text)' \(communeWords["notWhole", in: language]).") }
         return number
     }
 }

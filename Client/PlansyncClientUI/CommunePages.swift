@@ -50,7 +50,7 @@ final class CommunePages: Sendable {
         router.get("/") { [self] request, _ in try await plansPage(Self.language(of: request)).remembering(request) }
         router.post("/plans") { [self] request, _ in
             try await posted(request) { form, language in
-                guard let year = Int(form.trimmed("year")) else { throw ClientError("\(language["required"]): \(language["year"]).") }
+                guard let year = Int(form.trimmed("year")) else { throw ClientError("\(communeWords["required", in: language]): \(communeWords["year", in: language]).") }
                 let plan = try await replica.detached { try $0.createPlan(year: year) }
                 return Self.redirect("/plans/\(plan.id)?done=created")
             } refused: { message, language, _ in try await self.plansPage(language, status: .unprocessableContent, problem: message) }
@@ -122,7 +122,7 @@ final class CommunePages: Sendable {
         router.get("/conflicts") { [self] request, _ in
             let done = request.uri.queryParameters["done"].map { "done.\($0)" }
             let language = Self.language(of: request)
-            return try await conflictsPage(language, notice: done.map { language[$0] }).remembering(request)
+            return try await conflictsPage(language, notice: done.map { communeWords[$0, in: language] }).remembering(request)
         }
         router.post("/conflicts/resolve") { [self] request, _ in
             try await posted(request) { form, language in
@@ -155,7 +155,7 @@ final class CommunePages: Sendable {
         let language = Self.language(of: request)
         let form = try await FormBody(request)
         guard token.accepts(form["formToken"]) else {
-            return try await render("message", status: .forbidden, language: language, title: "403", values: ["problem": language["formExpired"]])
+            return try await render("message", status: .forbidden, language: language, title: "403", values: ["problem": communeWords["formExpired", in: language]])
         }
         do {
             return try await body(form, language)
@@ -196,7 +196,7 @@ final class CommunePages: Sendable {
 
     private func plansPage(_ language: PageLanguage, status: HTTPResponse.Status = .ok, problem: String? = nil) async throws -> Response {
         let plans = try await replica.detached { try $0.plans() }
-        return try await render("plans", status: status, language: language, title: language["plans"], values: [
+        return try await render("plans", status: status, language: language, title: communeWords["plans", in: language], values: [
             "nextYear": String(Calendar(identifier: .gregorian).component(.year, from: Date()) + 1),
             "plans": plans.map { plan in
                 ["id": plan.id.rawValue, "year": String(plan.year), "version": String(plan.workflow.latest.number),
@@ -217,9 +217,9 @@ final class CommunePages: Sendable {
                                     kept: kept, language: language)
             }
         } catch let error where Self.isRefusal(error) {
-            return try await render("message", status: .notFound, language: language, title: language["notFound"], values: ["problem": "\(error)"])
+            return try await render("message", status: .notFound, language: language, title: communeWords["notFound", in: language], values: ["problem": "\(error)"])
         }
-        return try await render("plan", status: status, language: language, title: "\(language["plan"]) \(page.plan.year)", values: page.context.merging(Self.said(problem: problem, notice: notice.map { language[$0] })) { $1 })
+        return try await render("plan", status: status, language: language, title: "\(communeWords["plan", in: language]) \(page.plan.year)", values: page.context.merging(Self.said(problem: problem, notice: notice.map { communeWords[$0, in: language] })) { $1 })
     }
 
     private func conflictsPage(_ language: PageLanguage, status: HTTPResponse.Status = .ok, problem: String? = nil,
@@ -228,12 +228,12 @@ final class CommunePages: Sendable {
             ConflictChoices(conflicts: try replica.conflicts(), plans: Dictionary(uniqueKeysWithValues: try replica.plans().map { ($0.id, $0) }),
                             people: try replica.people(), language: language)
         }
-        return try await render("conflicts", status: status, language: language, title: language["conflicts"],
+        return try await render("conflicts", status: status, language: language, title: communeWords["conflicts", in: language],
                                 values: choices.context.merging(Self.said(problem: problem, notice: notice)) { $1 })
     }
 
     private func syncPage(_ language: PageLanguage, outcome: SyncOutcome?, status: HTTPResponse.Status = .ok, problem: String? = nil) async throws -> Response {
-        try await render("sync", status: status, language: language, title: language["sync"],
+        try await render("sync", status: status, language: language, title: communeWords["sync", in: language],
                          values: try await syncContext(outcome, language: language).merging(Self.said(problem: problem)) { $1 })
     }
 
@@ -241,10 +241,10 @@ final class CommunePages: Sendable {
     /// this computer made (from `plansync status`) when none ran since the page started.
     private func syncContext(_ outcome: SyncOutcome?, language: PageLanguage) async throws -> [String: Any] {
         let lastSyncAt = try await replica.detached { try $0.status().lastSyncAt }
-        var context: [String: Any] = ["lastSyncAt": lastSyncAt ?? language["never"]]
+        var context: [String: Any] = ["lastSyncAt": lastSyncAt ?? communeWords["never", in: language]]
         if let outcome {
             context["sync"] = ["finishedAt": outcome.finishedAt.formatted(.iso8601), "lines": outcome.lines(language), "failed": outcome.failure != nil,
-                               "verdict": language[outcome.failure == nil ? "syncDone" : "syncFailed"]] as [String: Any]
+                               "verdict": communeWords[outcome.failure == nil ? "syncDone" : "syncFailed", in: language]] as [String: Any]
         }
         return context
     }
@@ -258,7 +258,7 @@ final class CommunePages: Sendable {
             (settings: try replica.settings(), pending: try replica.pendingCount(), conflicts: try replica.conflicts().count)
         }
         var context: [String: Any] = [
-            "lang": language.rawValue, "w": language.words, "title": title, "formToken": token.value,
+            "lang": language.rawValue, "w": communeWords.all(in: language), "title": title, "formToken": token.value,
             "otherLanguage": language.other.rawValue, "otherLanguageLink": "?lang=\(language.other.rawValue)",
             "place": header.settings.uatName ?? header.settings.county,
             "person": "\(header.settings.account.name) (\(header.settings.account.role.label))",
@@ -271,7 +271,7 @@ final class CommunePages: Sendable {
     /// A part of a page (the findings region), for the page's script to put in place.
     private func render(fragment template: String, _ values: [String: Any], language: PageLanguage,
                         status: HTTPResponse.Status = .ok) async throws -> Response {
-        Self.html(library.render(values.merging(["w": language.words]) { $1 }, withTemplate: template) ?? "", status: status)
+        Self.html(library.render(values.merging(["w": communeWords.all(in: language)]) { $1 }, withTemplate: template) ?? "", status: status)
     }
 
     /// The refusal and the notice a page shows, when there are any: a key is left out rather

@@ -22,11 +22,11 @@ struct ConflictChoices {
         let plan = plans[planID]
         let choices: [[String: Any]] = switch conflict.kind {
         case .concurrentEdit:
-            conflict.current.map { choice($0, heading: language["shownNow"], button: language["keepThis"], plan: plan, path: conflict.path) }
-                + conflict.others.map { choice($0, heading: language["alsoWritten"], button: language["keepThis"], plan: plan, path: conflict.path) }
+            conflict.current.map { choice($0, heading: communeWords["shownNow", in: language], button: communeWords["keepThis", in: language], plan: plan, path: conflict.path) }
+                + conflict.others.map { choice($0, heading: communeWords["alsoWritten", in: language], button: communeWords["keepThis", in: language], plan: plan, path: conflict.path) }
         case .editedWhileRemoved:
-            [side(conflict.current, heading: language["keptBy"], button: language["keepRow"], plan: plan),
-             side(conflict.others, heading: language["removedBy"], button: language["removeRow"], plan: plan)]
+            [side(conflict.current, heading: communeWords["keptBy", in: language], button: communeWords["keepRow", in: language], plan: plan),
+             side(conflict.others, heading: communeWords["removedBy", in: language], button: communeWords["removeRow", in: language], plan: plan)]
         }
         return ["index": String(index + 1), "plan": planID.rawValue, "year": plan.map { String($0.year) } ?? "",
                 "path": conflict.path, "place": plan.map { place(of: conflict.path, in: $0) } ?? conflict.path, "choices": choices]
@@ -49,7 +49,7 @@ struct ConflictChoices {
 
     private func display(_ value: Value, plan: PlanDocument?, path: String) -> String {
         let text = FormText.of(value, kind: plan.flatMap { kind(of: path, in: $0) } ?? .text)
-        return text.isEmpty ? language["empty"] : text
+        return text.isEmpty ? communeWords["empty", in: language] : text
     }
 
     /// Where a path is, in the template's words: "Titlul planului", "A. Serviciile…, rândul 2, Capacitate".
@@ -60,7 +60,7 @@ struct ConflictChoices {
         guard let table = schema.table(tableName), let close = path.firstIndex(of: "]") else { return path }
         let rowID = String(path[path.index(after: open)..<close])
         let place = plan.visibleRows(of: tableName).firstIndex { $0.id.description == rowID }.map { String($0 + 1) } ?? rowID
-        var words = "\(table.title), \(language["row"]) \(place)"
+        var words = "\(table.title), \(communeWords["row", in: language]) \(place)"
         if case .rowField(_, _, let field) = try? PlanPath(path), let column = table.column(field) { words += ", \(column.label)" }
         return words
     }

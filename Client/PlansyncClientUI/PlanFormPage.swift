@@ -30,7 +30,7 @@ struct PlanFormPage {
         let latest = workflow.latest
         return [
             "planID": plan.id.rawValue,
-            "subtitle": "SIRUTA \(plan.siruta) · \(language["year"]) \(plan.year) · \(language["version"]) \(latest.number): \(Self.word(latest.state, language))",
+            "subtitle": "SIRUTA \(plan.siruta) · \(communeWords["year", in: language]) \(plan.year) · \(communeWords["version", in: language]) \(latest.number): \(Self.word(latest.state, language))",
             "contentEditable": contentEditable,
             "sections": plan.schema.sections.enumerated().map { index, section in
                 ["anchor": "s-\(index + 1)", "heading": plan.fields["headings.\(section.key)"]?.value.text ?? section.heading,
@@ -129,7 +129,7 @@ struct PlanFormPage {
             },
             "totals": table.writtenTotals ? table.columns.filter { table.totalled.contains($0.name) }.map { column -> [String: Any] in
                 let path = "\(table.name).total.\(column.name)"
-                return fieldContext(FieldSchema(path, column.kind, "\(language["writtenTotal"]) — \(column.label)"))
+                return fieldContext(FieldSchema(path, column.kind, "\(communeWords["writtenTotal", in: language]) — \(column.label)"))
             } : [],
         ].merging(marks(table.name)) { $1 }
     }
@@ -148,9 +148,9 @@ struct PlanFormPage {
         var typed: [String: String] = [:]
         if case .act(form.act, let values) = kept { typed = values }
         return [
-            "act": form.act.rawValue, "actTitle": language["act.\(form.act.rawValue)"],
+            "act": form.act.rawValue, "actTitle": communeWords["act.\(form.act.rawValue)", in: language],
             "inputs": form.inputs.map { input in
-                ["inputID": "act-\(form.act.rawValue)-\(input.name)", "name": input.name, "label": language["input.\(input.name)"],
+                ["inputID": "act-\(form.act.rawValue)-\(input.name)", "name": input.name, "label": communeWords["input.\(input.name)", in: language],
                  "value": typed[input.name] ?? "", "required": input.required, "whole": input.whole, "multiline": input.multiline] as [String: Any]
             },
         ]

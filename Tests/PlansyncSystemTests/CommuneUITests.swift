@@ -243,7 +243,7 @@ struct CommuneUITests {
         }
         #expect(keys.count > 40)
         for key in keys.sorted() {
-            #expect(PlansyncClientUI.PageLanguage.ro.words[key] != nil && PlansyncClientUI.PageLanguage.en.words[key] != nil, "\(key)")
+            #expect(communeWords.all(in: .ro)[key] != nil && communeWords.all(in: .en)[key] != nil, "\(key)")
         }
     }
 

@@ -164,7 +164,7 @@ struct WebPagesTests {
         }
         #expect(keys.count > 20)
         for key in keys.sorted() {
-            #expect(PageLanguage.ro.words[key] != nil && PageLanguage.en.words[key] != nil, "\(key)")
+            #expect(countyWords.all(in: .ro)[key] != nil && countyWords.all(in: .en)[key] != nil, "\(key)")
         }
     }
 

@@ -78,7 +78,7 @@ extension WebPages {
         let names = Dictionary(uniqueKeysWithValues: accounts.map { ($0.id, $0.name) })
         let uats = try await store.registeredUATs()
         let uatNames = Dictionary(uniqueKeysWithValues: uats.map { ($0.siruta.rawValue, $0.name) })
-        return render("admin", status: status, language: language, title: language["admin"] + " — " + store.county.name, store: store, session: session, [
+        return render("admin", status: status, language: language, title: countyWords["admin", in: language] + " — " + store.county.name, store: store, session: session, [
             "notice": notice as Any, "token": token as Any, "problem": problem as Any,
             "uats": uats.map { ["siruta": String($0.siruta.rawValue), "name": $0.name] },
             "roles": Role.allCases.map { ["value": $0.rawValue] },
@@ -114,28 +114,28 @@ extension WebPages {
                 guard let code = try siruta() else { throw ServerError.badInput("Scrieți codul SIRUTA al UAT-ului (the UAT's SIRUTA code).") }
                 let inspector = field("inspector")
                 let added = try await store.registerUAT(code, inspector: inspector.isEmpty ? nil : inspector)
-                return try await admin(store, session, language, notice: language["doneUat"] + " " + added.uat.name + " — " + added.account.name,
+                return try await admin(store, session, language, notice: countyWords["doneUat", in: language] + " " + added.uat.name + " — " + added.account.name,
                                        token: added.enrollmentToken)
             case .addAccount:
                 guard let role = Role(rawValue: field("role")) else { throw ServerError.badInput("Alegeți rolul (choose the role).") }
                 let added = try await store.addAccount(name: field("name"), role: role, siruta: try siruta())
-                return try await admin(store, session, language, notice: language["doneAccount"] + " " + added.account.name + " (\(added.account.id))",
+                return try await admin(store, session, language, notice: countyWords["doneAccount", in: language] + " " + added.account.name + " (\(added.account.id))",
                                        token: added.enrollmentToken)
             case .issueToken:
                 let token = try await store.issueEnrollment(for: AccountID(id))
-                return try await admin(store, session, language, notice: language["doneToken"] + " " + id, token: token)
+                return try await admin(store, session, language, notice: countyWords["doneToken", in: language] + " " + id, token: token)
             case .disable:
                 guard id != session.account.id.rawValue else {
                     throw ServerError.badInput("Nu vă puteți dezactiva propriul cont de aici (you cannot disable your own account here).")
                 }
                 try await store.disableAccount(AccountID(id))
-                return try await admin(store, session, language, notice: language["doneDisable"] + " " + id)
+                return try await admin(store, session, language, notice: countyWords["doneDisable", in: language] + " " + id)
             case .enable:
                 try await store.enableAccount(AccountID(id))
-                return try await admin(store, session, language, notice: language["doneEnable"] + " " + id)
+                return try await admin(store, session, language, notice: countyWords["doneEnable", in: language] + " " + id)
             case .revoke:
                 let revoked = try await store.revokeDevice(DeviceID(id))
-                return try await admin(store, session, language, notice: language["doneRevoke"] + " " + revoked.map(\.rawValue).joined(separator: ", "))
+                return try await admin(store, session, language, notice: countyWords["doneRevoke", in: language] + " " + revoked.map(\.rawValue).joined(separator: ", "))
             }
         } catch let error as ServerError where error.problem.status != 403 {
             return try await admin(store, session, language, problem: error.problem.detail, status: .init(code: error.problem.status))
@@ -162,6 +162,6 @@ extension WebPages {
             values["firstBad"] = result.firstProblem?.entry.map(String.init) as Any
             values["problems"] = problems.prefix(50).map(\.description)
         }
-        return render("audit", language: language, title: language["audit"] + " — " + store.county.name, store: store, session: session, values)
+        return render("audit", language: language, title: countyWords["audit", in: language] + " — " + store.county.name, store: store, session: session, values)
     }
 }

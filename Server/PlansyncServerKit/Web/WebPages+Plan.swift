@@ -92,7 +92,7 @@ extension WebPages {
             "document": PlanRenderer(document, findings: findings, registry: directory.registry).htmlBody(),
             "notice": notice as Any, "problem": problem as Any, "values": values,
             "acts": acts.isEmpty ? String?.none as Any : acts,
-            "formsAndOutcomes": AvizRecord.Form.allCases.map { ["value": $0.rawValue, "label": language["avizForm" + $0.rawValue.capitalized],
+            "formsAndOutcomes": AvizRecord.Form.allCases.map { ["value": $0.rawValue, "label": countyWords["avizForm" + $0.rawValue.capitalized, in: language],
                                                                  "selected": values["form"] == $0.rawValue] },
             "outcomes": AvizRecord.Outcome.allCases.map { ["value": $0.rawValue, "label": $0.romanian, "selected": values["outcome"] == $0.rawValue] },
             "versions": versions, "latest": String(workflow.latest.number),
@@ -122,7 +122,7 @@ extension WebPages {
             made = .remark(path: field("path").isEmpty ? nil : field("path"), text: field("text"))
         default:
             guard let kind = AvizRecord.Form(rawValue: field("form")), let outcome = AvizRecord.Outcome(rawValue: field("outcome")) else {
-                return try await plan(id, store, session, language, problem: language["avizChoices"], values: form, status: .unprocessableContent)
+                return try await plan(id, store, session, language, problem: countyWords["avizChoices", in: language], values: form, status: .unprocessableContent)
             }
             made = .aviz(AvizRecord(form: kind, reference: field("reference"), outcome: outcome, remarks: field("remarks").isEmpty ? nil : field("remarks")))
         }
@@ -135,7 +135,7 @@ extension WebPages {
     }
 
     private static func doneNotice(_ act: ActName, _ language: PageLanguage) -> String {
-        language["done" + act.rawValue.capitalized]
+        countyWords["done" + act.rawValue.capitalized, in: language]
     }
 
     /// What changed between two versions (`from`, `to`; by default the latest and the one before).
@@ -152,7 +152,7 @@ extension WebPages {
         let difference = VersionDiff(from: from, before, to: to, after)
         func shown(_ value: Value?) -> String { value.map { "\($0)" } ?? "—" }
         let uat = directory.registry[document.siruta]?.name ?? "SIRUTA \(document.siruta)"
-        return render("diff", language: language, title: "\(uat) — \(document.year): \(language["diff"]) \(from) → \(to)", store: store, session: session, [
+        return render("diff", language: language, title: "\(uat) — \(document.year): \(countyWords["diff", in: language]) \(from) → \(to)", store: store, session: session, [
             "plan": id.rawValue, "from": String(from), "to": String(to), "isEmpty": difference.isEmpty,
             "chapterOne": difference.touchesChapterOne, "hasFields": !difference.fields.isEmpty, "hasRows": !difference.rows.isEmpty,
             "hasTotals": !difference.totals.isEmpty,
@@ -164,8 +164,8 @@ extension WebPages {
                 let place = side.visibleRows(of: row.table).firstIndex { $0.id == row.row }.map { String($0 + 1) } ?? "?"
                 let schema = side.schema.table(row.table)
                 let first = schema?.columns.first.flatMap { side.row(row.row, in: row.table)?.fields[$0.name]?.value }
-                return ["table": schema?.title ?? row.table, "row": language["row"] + " " + place + (first.map { " — \($0)" } ?? ""),
-                        "kind": row.kind.rawValue, "kindLabel": language["diff" + row.kind.rawValue.capitalized],
+                return ["table": schema?.title ?? row.table, "row": countyWords["row", in: language] + " " + place + (first.map { " — \($0)" } ?? ""),
+                        "kind": row.kind.rawValue, "kindLabel": countyWords["diff" + row.kind.rawValue.capitalized, in: language],
                  "cells": row.cells.map { ["path": $0.path, "before": shown($0.before), "after": shown($0.after)] }]
             },
             "totals": difference.totals.map { total in
@@ -190,7 +190,7 @@ extension WebPages {
         let before = after > 0 ? try await store.document(id, throughSeq: after) : nil
         let lines = ChangeHistory.lines(Array(page.prefix(Self.historyPage)), people: people, after: before)
         let uat = directory.registry[document.siruta]?.name ?? "SIRUTA \(document.siruta)"
-        return render("history", language: language, title: "\(uat) — \(document.year): \(language["timeline"])", store: store, session: session, [
+        return render("history", language: language, title: "\(uat) — \(document.year): \(countyWords["timeline", in: language])", store: store, session: session, [
             "plan": id.rawValue, "lines": lines.map(Self.historyContext),
             "next": page.count > Self.historyPage ? String(lines.last!.seq) as Any : String?.none as Any,
             "first": after > 0,
@@ -227,7 +227,7 @@ extension WebPages {
             values["document"] = PlanRenderer(then, findings: store.validator.check(then).findings, registry: directory.registry).htmlBody()
             values["state"] = "v\(then.workflow.latest.number) · \(then.workflow.latest.state.romanian)"
         }
-        return render("asof", language: language, title: "\(uat) — \(current.year): \(language["asOf"])", store: store, session: session, values)
+        return render("asof", language: language, title: "\(uat) — \(current.year): \(countyWords["asOf", in: language])", store: store, session: session, values)
     }
 
     /// `2024-03-21T10:00` or a whole ISO 8601 time, as the county's stamps are written.

@@ -9,15 +9,15 @@ extension WebPages {
     func totals(_ request: Request, _ store: CountyStore, _ session: WebSession, _ language: PageLanguage) async throws -> Response {
         let grouping = Self.grouping(of: request)
         let totals = try await countyTotals(store, session, by: grouping)
-        let labels: [CountyTotals.Grouping: String] = [.source: language["bySource"], .service: language["byService"], .uat: language["byUAT"]]
-        let title = language["totals"] + " " + (labels[grouping] ?? "") + " — " + store.county.name
+        let labels: [CountyTotals.Grouping: String] = [.source: countyWords["bySource", in: language], .service: countyWords["byService", in: language], .uat: countyWords["byUAT", in: language]]
+        let title = countyWords["totals", in: language] + " " + (labels[grouping] ?? "") + " — " + store.county.name
         return render("totals", language: language, title: title, store: store, session: session, [
             "by": grouping.rawValue,
             "groupings": CountyTotals.Grouping.allCases.map { ["value": $0.rawValue, "label": labels[$0] ?? $0.rawValue, "selected": $0 == grouping] },
             "chart": TotalsChart(totals: totals, title: title).svg,
             "sources": CountyTotals.sources.map { ["label": $0.label] },
             "lines": (totals.lines + [totals.total]).map { line in
-                ["label": line.key == "total" ? language["total"] : line.label, "plans": String(line.plans), "capacity": Lei.group(line.capacity),
+                ["label": line.key == "total" ? countyWords["total", in: language] : line.label, "plans": String(line.plans), "capacity": Lei.group(line.capacity),
                  "amounts": CountyTotals.sources.map { Lei.format(bani: line.budgets[$0.column] ?? 0) }, "total": Lei.format(bani: line.total)]
             },
         ])

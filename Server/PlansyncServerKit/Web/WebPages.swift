@@ -94,7 +94,7 @@ final class WebPages: Sendable {
         guard let (store, session) = try await signedIn(request) else { return Self.redirect("/signin") }
         if let form, !(form["formToken"].map { constantTimeEqual($0, session.formToken) } ?? false) {
             return render("error", status: .forbidden, language: language, title: "403", store: store, session: session,
-                          ["message": language["formRefused"]])
+                          ["message": countyWords["formRefused", in: language]])
         }
         do {
             var response = try await body(store, session, language)
@@ -117,7 +117,7 @@ final class WebPages: Sendable {
             // on the page, in full in the server's log.
             logger.error("page failed", metadata: ["error": "\(error)"])
             return render("error", status: .internalServerError, language: language, title: "500", store: store, session: session,
-                          ["message": language["pageFailed"]])
+                          ["message": countyWords["pageFailed", in: language]])
         }
     }
 
@@ -126,7 +126,7 @@ final class WebPages: Sendable {
         let formToken = CountyStore.randomToken()
         let counties = directory.existingCounties()
         let chosen = request.cookies["plansync_county"]?.value
-        var response = render("signin", status: status, language: language, title: language["signIn"], store: nil, session: nil, [
+        var response = render("signin", status: status, language: language, title: countyWords["signIn", in: language], store: nil, session: nil, [
             "formToken": formToken, "message": message as Any, "account": account,
             "counties": counties.map { ["code": String($0.code), "name": $0.name, "selected": String($0.code) == chosen] },
         ])
@@ -175,7 +175,7 @@ final class WebPages: Sendable {
         guard let (store, session) = try await signedIn(request) else { return Self.redirect("/signin") }
         guard let sent = form["formToken"], constantTimeEqual(sent, session.formToken) else {
             return render("error", status: .forbidden, language: Self.language(of: request), title: "403", store: store, session: session,
-                          ["message": Self.language(of: request)["formRefused"]])
+                          ["message": countyWords["formRefused", in: Self.language(of: request)]])
         }
         try await store.signOut(token: session.token)
         var response = Self.redirect("/signin")
@@ -197,7 +197,7 @@ final class WebPages: Sendable {
         for summary in summaries where (state == nil || summary.state == state) && (year == nil || summary.year == year) {
             let counts = try await findings(of: summary, in: store)
             rows.append(PlanRow(uat: summary.uatName, siruta: summary.siruta.rawValue, plan: summary.id.rawValue, year: summary.year,
-                                state: "v\(summary.latestVersion) · \(summary.state.romanian)", awaiting: summary.awaiting.map { language[$0.rawValue] } ?? "",
+                                state: "v\(summary.latestVersion) · \(summary.state.romanian)", awaiting: summary.awaiting.map { countyWords[$0.rawValue, in: language] } ?? "",
                                 errors: counts.errors, warnings: counts.warnings, lastSync: summary.lastSyncAt))
         }
         if state == nil && year == nil {
@@ -208,9 +208,9 @@ final class WebPages: Sendable {
             }
         }
         rows.sort(by: PlanRow.order(sort))
-        let columns: [(key: String, label: String)] = [("uat", language["uat"]), ("year", language["year"]), ("state", language["state"]),
-                                                       ("awaiting", language["awaiting"]), ("errors", language["errors"]),
-                                                       ("warnings", language["warnings"]), ("lastSync", language["lastSync"])]
+        let columns: [(key: String, label: String)] = [("uat", countyWords["uat", in: language]), ("year", countyWords["year", in: language]), ("state", countyWords["state", in: language]),
+                                                       ("awaiting", countyWords["awaiting", in: language]), ("errors", countyWords["errors", in: language]),
+                                                       ("warnings", countyWords["warnings", in: language]), ("lastSync", countyWords["lastSync", in: language])]
         let descending = sort.hasPrefix("-")
         let sortKey = descending ? String(sort.dropFirst()) : sort
         func link(_ key: String) -> String {
@@ -220,7 +220,7 @@ final class WebPages: Sendable {
             return "/plans?" + parts.joined(separator: "&")
         }
         let years = Set(summaries.map(\.year)).sorted(by: >)
-        return render("plans", language: language, title: language["plans"] + " — " + store.county.name, store: store, session: session, [
+        return render("plans", language: language, title: countyWords["plans", in: language] + " — " + store.county.name, store: store, session: session, [
             "rows": rows.map(\.context),
             "summary": language.count(rows.count, ro: ("rând", "rânduri"), en: ("line", "lines"))
                 + (language == .ro ? "; \(rows.filter { !$0.awaiting.isEmpty }.count) așteaptă județul." : "; \(rows.filter { !$0.awaiting.isEmpty }.count) await the county."),
@@ -248,7 +248,7 @@ final class WebPages: Sendable {
     func render(_ template: String, status: HTTPResponse.Status = .ok, language: PageLanguage, title: String,
                         store: CountyStore?, session: WebSession?, _ values: [String: Any]) -> Response {
         var context: [String: Any] = [
-            "lang": language.rawValue, "w": language.words, "title": title, "county": store?.county.name as Any,
+            "lang": language.rawValue, "w": countyWords.all(in: language), "title": title, "county": store?.county.name as Any,
             "otherLanguage": language.other.rawValue, "otherLanguageLink": "?lang=\(language.other.rawValue)",
         ]
         if let session {
